@@ -1,0 +1,10 @@
+"""Analysis of simulation output: scenario comparison and sensitivity analysis.
+
+The submodules are imported on demand (``from dmpsim.analysis import stats``) so that importing
+this package stays cheap:
+
+- :mod:`dmpsim.analysis.stats`: bootstrap confidence intervals and paired (common-random-numbers)
+  scenario comparisons;
+- :mod:`dmpsim.analysis.prim`: the Patient Rule Induction Method for scenario discovery;
+- :mod:`dmpsim.analysis.sensitivity`: thin wrappers over SALib (Sobol' and Morris methods).
+"""
