@@ -73,8 +73,9 @@ class Commissioner(mesa.Agent):
             + 0.15 * max(0.0, 1.0 - self.budget_adequacy),
         )
 
-    def trust_in(self, practitioner_id: int) -> float:
-        return self.trust.get(practitioner_id, UNKNOWN_TRUST)
+    def trust_in(self, practitioner: Practitioner) -> float:
+        """Trust from working together, or the practitioner's familiarity before that."""
+        return self.trust.get(practitioner.unique_id, practitioner.familiarity)
 
 
 class Practitioner(mesa.Agent):

@@ -271,6 +271,16 @@ def hold_chance(values: float, stake: float, security: float, dependence: float)
     return logistic(4.0 * (values * stake + security - dependence - 0.6))
 
 
+def walk_away_chance(values: float, stake: float, security: float) -> float:
+    """Chance a practitioner who will not hold firm under escalation walks away rather than give in.
+
+    [P]: "we had to hold the line, there was nothing that we could do to crawl back those
+    integrity-based measures that were being broken"; walking out means "incurring significant
+    loss of income", which a runway makes bearable.
+    """
+    return logistic(5.0 * (values * stake + 0.5 * security - 0.95))
+
+
 def damage(outcome: str, comply_damage: float, settle_damage: float) -> float:
     """Share of the pressed integrity dimension lost, by how the episode ended."""
     if outcome in ("complied", "conceded"):

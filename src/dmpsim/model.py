@@ -139,6 +139,8 @@ class DMPMarket(mesa.Model):
                 safety_net_funding=k.safety_net_funding if funded else 0.0,
             )
             p.learning = k.learning
+            p.tender_skill = k.tender_skill
+            p.familiarity = k.familiarity
             self.practitioners.append(p)
             self.practitioner_by_id[p.unique_id] = p
             made.append(p)
@@ -244,7 +246,11 @@ class DMPMarket(mesa.Model):
                 continue
             price = procurement.bid_price(need, budget, p.markup, pr.rule, pr.price_shading,
                                           self._efficiency())
-            bids.append(procurement.Bid(p, price, p.craft, p.reputation, p.experience))
+            on_paper = max(p.craft, p.tender_skill)
+            # Past performance with this body counts beside standing in the field (Spagnolo 2012).
+            seen_reputation = 0.5 * p.reputation + 0.5 * body.trust_in(p)
+            bids.append(procurement.Bid(p, price, on_paper, seen_reputation, p.experience,
+                                        self.random.gauss(0.0, pr.evaluation_noise)))
         return bids
 
     def _award(self, bids: list[procurement.Bid], rule: str):
@@ -329,7 +335,7 @@ class DMPMarket(mesa.Model):
     def _phase(self, contract: Contract) -> None:
         body, lead = contract.commissioner, contract.lead
         pp, gov = self.p.pressure, self.p.governance
-        trust = body.trust_in(lead.unique_id)
+        trust = body.trust_in(lead)
         for kind in PRESSURE_TYPES:
             if rules.PHASE_OF_PRESSURE[kind] != contract.phase:
                 continue
@@ -395,6 +401,9 @@ class DMPMarket(mesa.Model):
                     if self.random.random() < rules.hold_chance(values, stake, security, dependence):
                         outcome = "upheld"
                         contract.withheld = max(contract.withheld, rp.nonpayment_share * contract.price)
+                    elif self.random.random() < rules.walk_away_chance(values, stake, security):
+                        # "we had to hold the line" [P]: the last rung of the ladder.
+                        response, outcome = "withdraw", "withdrawn"
                     else:
                         outcome = "conceded"
                 else:
@@ -477,7 +486,7 @@ class DMPMarket(mesa.Model):
     def _update_trust(self, body: Commissioner, lead: Practitioner, satisfaction: float,
                       contract: Contract) -> None:
         rate = self.p.commissioners.trust_rate
-        old = body.trust_in(lead.unique_id)
+        old = body.trust_in(lead)
         body.trust[lead.unique_id] = old + rate * (satisfaction - old)
         quality = max(0.0, 1.0 - 0.15 * contract.n_episodes - 0.4 * contract.escalated)
         seen = lead.trust_in(body.unique_id)

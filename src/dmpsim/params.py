@@ -70,6 +70,8 @@ def _kind(
     government_dependence: float,
     other_income: float,
     learning: float,
+    tender_skill: float,
+    familiarity: float,
 ) -> dict[str, P]:
     return {
         "count": P(count, int, 0, 100_000, "organisations", "organisations of this kind at start (large firms: at entry)"),
@@ -86,6 +88,8 @@ def _kind(
         "government_dependence": P(government_dependence, float, **SHARE, doc="share of its business that depends on government clients beyond this contract"),
         "other_income": P(other_income, float, 0, None, "k/month", "income from other (non-DMP) work"),
         "learning": P(learning, float, 0, 10, "processes", "experience gained per process delivered (staff turnover, DMPs not core work)"),
+        "tender_skill": P(tender_skill, float, **SHARE, doc="how experienced its bids look on paper, whatever its DMP experience (bid teams)"),
+        "familiarity": P(familiarity, float, **SHARE, doc="commissioners' trust in it before working together (other government work)"),
     }
 
 
@@ -123,10 +127,10 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "trust_rate": P(0.3, float, **SHARE, doc="how fast a commissioner's trust in a practitioner follows experience"),
     },
     "practitioners": {
-        "independent_nonprofit": _kind(14, 0.6, 8.0, 12.0, 0.65, 0.85, 0.6, 6.0, 12.0, 3, 0.10, 0.0, 2.0, 1.0),
-        "independent_commercial": _kind(14, 0.0, 0.0, 10.0, 0.60, 0.75, 0.35, 6.0, 12.0, 3, 0.20, 0.0, 2.0, 1.0),
-        "freelancer": _kind(12, 0.0, 0.0, 6.0, 0.45, 0.75, 0.5, 4.0, 3.0, 1, 0.15, 0.0, 0.5, 1.0),
-        "large_firm": _kind(4, 0.0, 0.0, 1.0, 0.55, 0.45, 0.1, 60.0, 30.0, 6, -0.05, 0.7, 32.0, 0.3),
+        "independent_nonprofit": _kind(14, 0.6, 6.0, 12.0, 0.65, 0.85, 0.6, 12.0, 10.0, 3, 0.10, 0.0, 4.0, 1.0, 0.0, 0.3),
+        "independent_commercial": _kind(14, 0.0, 0.0, 10.0, 0.60, 0.75, 0.35, 12.0, 10.0, 3, 0.20, 0.0, 4.0, 1.0, 0.0, 0.3),
+        "freelancer": _kind(12, 0.0, 0.0, 6.0, 0.45, 0.75, 0.5, 12.0, 3.0, 1, 0.15, 0.0, 1.5, 1.0, 0.0, 0.3),
+        "large_firm": _kind(4, 0.0, 0.0, 1.0, 0.75, 0.45, 0.1, 60.0, 30.0, 6, -0.05, 0.7, 32.0, 0.3, 0.75, 0.55),
     },
     "large_firms": {
         "enabled": P(False, bool, doc="whether large consulting/polling firms enter"),
@@ -142,6 +146,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "direct_trust": P(0.65, float, **SHARE, doc="direct award: trust a commissioner needs to skip a tender"),
         "consortium_experience": P(10.0, float, 0, None, "processes", "consortium tenders: experience the lead or a partner must have"),
         "partner_share": P(0.3, float, **SHARE, doc="share of the price paid to a consortium partner"),
+        "evaluation_noise": P(0.08, float, 0, 1, "score", "spread of evaluators' judgement of a quality bid"),
         "max_bidders": P(6, int, 1, 1000, "organisations", "independents that see and consider a tender"),
         "price_shading": P(0.15, float, 0, 1, "share", "price-only tenders: how far bidders cut their markup to win"),
         "subcontract_rate": P(0.5, float, **SHARE, doc="chance a lead subcontracts a freelancer"),

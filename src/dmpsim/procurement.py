@@ -15,6 +15,7 @@ class Bid:
     craft: float
     reputation: float
     experience: float
+    judgement: float = 0.0
 
 
 def perceived_hazard(hazard: float, honesty: float, skill: float, noise: float) -> float:
@@ -55,11 +56,13 @@ def bid_price(need: float, budget: float, markup: float, rule: str, price_shadin
 
 def quality_score(bid: Bid, lowest_price: float, *, weight_price: float, weight_experience: float,
                   weight_reputation: float) -> float:
-    """Scoring-auction score (Che 1993): low price, craft (experience) and reputation."""
+    """Scoring-auction score (Che 1993): low price, experience as it looks on paper, reputation,
+    and the evaluators' judgement (a draw that keeps tenders from being foregone conclusions)."""
     return (
         weight_price * lowest_price / bid.price
         + weight_experience * bid.craft
         + weight_reputation * bid.reputation
+        + bid.judgement
     )
 
 

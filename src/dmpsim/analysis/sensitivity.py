@@ -84,7 +84,7 @@ def make_problem(
         raise InputError(f"needs one (low, high) pair per name: {len(names)} names, "
                          f"{len(bounds)} bounds", key="bounds")
     out = []
-    for name, b in zip(names, bounds):
+    for name, b in zip(names, bounds, strict=True):
         try:
             lo, hi = (float(v) for v in b)
         except (TypeError, ValueError):
