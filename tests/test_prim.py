@@ -60,8 +60,15 @@ def test_peeling_trajectory():
     X, y = _planted(4, 3)
     box = prim_boxes(X, y, threshold=0.9, min_mass=0.1)[0]
     traj = box.trajectory
-    assert list(traj.columns) == ["step", "coverage", "density", "mass", "n_points",
-                                  "n_positive", "n_restricted"]
+    assert list(traj.columns) == [
+        "step",
+        "coverage",
+        "density",
+        "mass",
+        "n_points",
+        "n_positive",
+        "n_restricted",
+    ]
     first = traj.iloc[0]
     assert (first.coverage, first.mass, first.n_restricted) == (1.0, 1.0, 0)
     assert first.density == pytest.approx(y.mean())
@@ -81,12 +88,14 @@ def test_peeling_trajectory():
 def test_categorical_and_integer_inputs():
     gen = np.random.default_rng(7)
     n = 3000
-    X = pd.DataFrame({
-        "a": gen.uniform(size=n),
-        "kind": gen.choice(["jury", "assembly", "poll", "panel"], size=n),
-        "flag": gen.uniform(size=n) < 0.5,
-        "seats": gen.integers(0, 5, size=n),  # heavy ties: peels must still progress
-    })
+    X = pd.DataFrame(
+        {
+            "a": gen.uniform(size=n),
+            "kind": gen.choice(["jury", "assembly", "poll", "panel"], size=n),
+            "flag": gen.uniform(size=n) < 0.5,
+            "seats": gen.integers(0, 5, size=n),  # heavy ties: peels must still progress
+        }
+    )
     inside = (X.a < 0.5) & X.kind.isin(["jury", "poll"]) & (X.seats <= 2)
     y = inside.to_numpy() ^ (gen.uniform(size=n) < 0.01)
     box = prim_boxes(X, y, threshold=0.9)[0]

@@ -21,7 +21,7 @@ def problem():
 
 def _ishigami_analytic(a: float = 7.0, b: float = 0.1) -> tuple[dict, dict]:
     """First- and total-order indices of Ishigami (Saltelli et al. 2008, Global Sensitivity
-    Analysis: The Primer, sec. 4.9)."""
+    Analysis: The Primer)."""
     v1 = 0.5 * (1 + b * math.pi**4 / 5) ** 2
     v2 = a**2 / 8
     v13 = 8 * b**2 * math.pi**8 / 225
@@ -46,7 +46,8 @@ def test_sobol_recovers_ishigami_indices(problem, seed):
     tab = sa.analyze(problem, "sobol", X, Ishigami.evaluate(X), seed)
     assert list(tab.columns) == ["parameter", "index", "value", "conf"]
     assert list(zip(tab.parameter, tab["index"], strict=True)) == [
-        (p, i) for i in ("S1", "ST") for p in NAMES]
+        (p, i) for i in ("S1", "ST") for p in NAMES
+    ]
     val = tab.set_index(["index", "parameter"])["value"]
     assert val["ST", "x1"] > val["ST", "x2"] > val["ST", "x3"]
     s1, st = _ishigami_analytic()
@@ -95,8 +96,17 @@ def test_convergence_side_by_side(problem, method, n):
     X = sa.sample(problem, method, n, seed=2)
     Y = Ishigami.evaluate(X)
     conv = sa.convergence(problem, method, X, Y, seed=2)
-    assert list(conv.columns) == ["parameter", "index", "n_half", "value_half", "conf_half",
-                                  "n_full", "value_full", "conf_full", "change"]
+    assert list(conv.columns) == [
+        "parameter",
+        "index",
+        "n_half",
+        "value_half",
+        "conf_half",
+        "n_full",
+        "value_full",
+        "conf_full",
+        "change",
+    ]
     assert (conv.n_half == n // 2).all() and (conv.n_full == n).all()
     rows = X.shape[0] // 2
     half = sa.analyze(problem, method, X[:rows], Y[:rows], seed=2)

@@ -151,29 +151,55 @@ def _runs(n_rep: int = 30, seed: int = 11) -> pd.DataFrame:
     for scen, effect in [("status_quo", 0.0), ("subsidy", 0.4), ("mandate", 0.0)]:
         noise = gen.normal(0.0, 0.1, size=n_rep)
         for k in range(n_rep):
-            rows.append({"scenario": scen, "replication": k,
-                         "uptake": 5.0 + effect + u[k] + noise[k],
-                         "cost": 100.0 + 10 * u[k] + (3.0 if scen == "mandate" else 0.0)})
+            rows.append(
+                {
+                    "scenario": scen,
+                    "replication": k,
+                    "uptake": 5.0 + effect + u[k] + noise[k],
+                    "cost": 100.0 + 10 * u[k] + (3.0 if scen == "mandate" else 0.0),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def test_compare_table_layout_and_values():
     df = _runs()
-    tab = compare_table(df, "scenario", "replication", ["uptake", "cost"], "status_quo",
-                        n_resamples=2000, rng=1)
-    assert list(tab.columns) == ["scenario", "metric", "n", "mean", "ci_low", "ci_high",
-                                 "baseline", "n_pairs", "diff", "diff_low", "diff_high",
-                                 "effect_size", "significant"]
+    tab = compare_table(
+        df, "scenario", "replication", ["uptake", "cost"], "status_quo", n_resamples=2000, rng=1
+    )
+    assert list(tab.columns) == [
+        "scenario",
+        "metric",
+        "n",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "baseline",
+        "n_pairs",
+        "diff",
+        "diff_low",
+        "diff_high",
+        "effect_size",
+        "significant",
+    ]
     assert list(zip(tab.scenario, tab.metric, strict=True)) == [
-        ("status_quo", "uptake"), ("status_quo", "cost"), ("subsidy", "uptake"),
-        ("subsidy", "cost"), ("mandate", "uptake"), ("mandate", "cost")]
+        ("status_quo", "uptake"),
+        ("status_quo", "cost"),
+        ("subsidy", "uptake"),
+        ("subsidy", "cost"),
+        ("mandate", "uptake"),
+        ("mandate", "cost"),
+    ]
     base = tab[tab.scenario == "status_quo"]
     assert base["diff"].isna().all() and base["significant"].isna().all()
     assert base["n_pairs"].isna().all()
     cell = tab.set_index(["scenario", "metric"])
     assert cell.loc[("subsidy", "uptake"), "significant"]
-    assert cell.loc[("subsidy", "uptake"), "diff_low"] < 0.4 < cell.loc[("subsidy", "uptake"),
-                                                                           "diff_high"]
+    assert (
+        cell.loc[("subsidy", "uptake"), "diff_low"]
+        < 0.4
+        < cell.loc[("subsidy", "uptake"), "diff_high"]
+    )
     # cost differs by exactly 3 in every mandate replication: the interval collapses.
     mc = cell.loc[("mandate", "cost")]
     assert (mc["diff"], mc["diff_low"], mc["diff_high"]) == pytest.approx((3.0, 3.0, 3.0))
@@ -254,8 +280,13 @@ def test_compare_table_bad_arguments(mutate, kwargs, fragment):
     df = _runs(n_rep=5)
     if mutate is not None:
         df = mutate(df)
-    args = {"scenario_col": "scenario", "replication_col": "replication", "metrics": "uptake",
-            "baseline": "status_quo", **kwargs}
+    args = {
+        "scenario_col": "scenario",
+        "replication_col": "replication",
+        "metrics": "uptake",
+        "baseline": "status_quo",
+        **kwargs,
+    }
     with pytest.raises(ValueError, match=fragment) as err:
         compare_table(df, **args)
     assert "\n" not in str(err.value)

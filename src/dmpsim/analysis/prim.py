@@ -17,17 +17,18 @@ What is implemented here:
   which all remove about the same number of points, this is Friedman & Fisher's "largest mean in
   the new box"; dividing by the points removed lets categorical peels, which remove arbitrary
   numbers of points, compete fairly -- the EMA Workbench's default "lenient1" objective,
-  Kwakkel, J. H., 2017, *Environmental Modelling & Software* 96:239-250). Peeling stops when no
-  peel leaves at least ``min_mass`` of the data in the box.
+  Kwakkel, J. H., 2017, *Environmental Modelling & Software* 96:239-250). When no peel raises
+  the density (e.g. once the box is pure) the least harmful, then smallest, peel is taken.
+  Peeling stops when no peel leaves at least ``min_mass`` of the data in the box.
 - The *peeling trajectory*: coverage, density, mass and the box at every step.
 - *Box selection*: with a ``threshold``, the first (largest) box on the trajectory whose density
   reaches it; without one, the box that maximises the harmonic mean of coverage and density, a
   pragmatic trade-off rule (not from Friedman & Fisher) that favours boxes both pure and
   complete.
-- *Covering* (Friedman & Fisher, sec. 5): after a box is chosen its points are removed and
+- *Covering* (Friedman & Fisher 1999): after a box is chosen its points are removed and
   peeling starts again on the rest, up to ``max_boxes`` boxes.
 
-Bottom-up *pasting* (Friedman & Fisher, sec. 4.2) is not implemented: it rarely changes the box
+Bottom-up *pasting* (Friedman & Fisher 1999) is not implemented: it rarely changes the box
 by more than a peel or two, and the trajectory returned with every box already lets the analyst
 trade a little density for coverage (:meth:`PrimBox.at_step`). Nor is cross-validation of the
 trajectory; use a held-out sample and :meth:`PrimBox.contains` for that.
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -56,8 +58,15 @@ __all__ = ["PrimBox", "prim_boxes"]
 # tuple of the categories kept for a categorical input.
 Limit = tuple[float, float] | tuple[Any, ...]
 
-_TRAJECTORY_COLUMNS = ["step", "coverage", "density", "mass", "n_points", "n_positive",
-                       "n_restricted"]
+_TRAJECTORY_COLUMNS = [
+    "step",
+    "coverage",
+    "density",
+    "mass",
+    "n_points",
+    "n_positive",
+    "n_restricted",
+]
 
 
 @dataclass(frozen=True)
@@ -141,11 +150,11 @@ class PrimBox:
         rows = []
         for name, lim in self.limits.items():
             if name not in self._categorical:
-                rows.append({"parameter": name, "low": lim[0], "high": lim[1],
-                             "categories": None})
+                rows.append({"parameter": name, "low": lim[0], "high": lim[1], "categories": None})
             else:
-                rows.append({"parameter": name, "low": math.nan, "high": math.nan,
-                             "categories": lim})
+                rows.append(
+                    {"parameter": name, "low": math.nan, "high": math.nan, "categories": lim}
+                )
         return pd.DataFrame(rows, columns=["parameter", "low", "high", "categories"])
 
     def describe(self) -> str:
@@ -195,8 +204,9 @@ def _prepare(X: pd.DataFrame) -> list[_Column]:
             raise InputError(f"column {name!r} has missing values", key="X")
         if _is_categorical(s):
             cat = pd.Categorical(s)
-            cols.append(_Column(name, False, np.asarray(cat.codes, dtype=np.int64),
-                                tuple(cat.categories)))
+            cols.append(
+                _Column(name, False, np.asarray(cat.codes, dtype=np.int64), tuple(cat.categories))
+            )
         else:
             x = s.to_numpy(dtype=float)
             if not np.all(np.isfinite(x)):
@@ -208,8 +218,10 @@ def _prepare(X: pd.DataFrame) -> list[_Column]:
 def _as_labels(y: ArrayLike, n: int) -> np.ndarray:
     arr = np.asarray(y)
     if arr.ndim != 1 or arr.size != n:
-        raise InputError(f"must be one-dimensional with one label per row of X ({n}), got shape "
-                         f"{arr.shape}", key="y")
+        raise InputError(
+            f"must be one-dimensional with one label per row of X ({n}), got shape {arr.shape}",
+            key="y",
+        )
     if arr.dtype == bool:
         return arr.astype(np.int64)
     if not np.issubdtype(arr.dtype, np.number) or not np.all(np.isin(arr, (0, 1))):
@@ -290,7 +302,7 @@ def _peel(
         n_box = int(box.sum())
         pos_box = int(yv[box].sum())
         mean_box = pos_box / n_box
-        best: tuple[float, int, Any] | None = None  # (score, removed, action)
+        best: tuple[tuple[float, ...], Any] | None = None  # (rank key, action)
         for c in cols:
             vals = c.values[idx][box]
             if c.numeric:
@@ -304,14 +316,17 @@ def _peel(
                 k = int(rm.sum())
                 if k == 0 or n_box - k < min_count:
                     continue
-                new_mean = (pos_box - int(yv[box][rm].sum())) / (n_box - k)
-                score = (new_mean - mean_box) / k
-                # Ties (common once the box is pure) go to the smaller peel, then column order.
-                if best is None or score > best[0] or (score == best[0] and k < best[1]):
-                    best = (score, k, (action, rm))
+                gain = (pos_box - int(yv[box][rm].sum())) / (n_box - k) - mean_box
+                # Improving peels compete on gain per point removed. Dividing a loss by k would
+                # favour the biggest harmful peel, so non-improving peels (only taken when
+                # nothing improves, e.g. once the box is pure) compete on the loss itself, then
+                # on size. Remaining ties go to the earlier column.
+                key = (1.0, gain / k) if gain > 0 else (0.0, gain, -k)
+                if best is None or key > best[0]:
+                    best = (key, (action, rm))
         if best is None:
             break
-        (name, side, cut), rm = best[2]
+        (name, side, cut), rm = best[1]
         box_pos = np.flatnonzero(box)
         box[box_pos[rm]] = False
         if side == "low":
@@ -389,17 +404,15 @@ def prim_boxes(
         raise InputError("column names must be strings", key="X")
     if len(set(X.columns)) != X.shape[1]:
         raise InputError("has duplicate column names", key="X")
-    if threshold is not None and (
-        not isinstance(threshold, (int, float)) or not 0.0 < threshold <= 1.0
-    ):
+    if threshold is not None and (not isinstance(threshold, Real) or not 0.0 < threshold <= 1.0):
         raise InputError(f"must be in (0, 1] or None, got {threshold!r}", key="threshold")
-    if not isinstance(min_mass, (int, float)) or not 0.0 < min_mass < 1.0:
+    if not isinstance(min_mass, Real) or not 0.0 < min_mass < 1.0:
         raise InputError(f"must be strictly between 0 and 1, got {min_mass!r}", key="min_mass")
-    if not isinstance(peel_alpha, (int, float)) or not 0.0 < peel_alpha < 0.5:
-        raise InputError(f"must be strictly between 0 and 0.5, got {peel_alpha!r}",
-                         key="peel_alpha")
-    if (not isinstance(max_boxes, (int, np.integer)) or isinstance(max_boxes, bool)
-            or max_boxes < 1):
+    if not isinstance(peel_alpha, Real) or not 0.0 < peel_alpha < 0.5:
+        raise InputError(
+            f"must be strictly between 0 and 0.5, got {peel_alpha!r}", key="peel_alpha"
+        )
+    if not isinstance(max_boxes, (int, np.integer)) or isinstance(max_boxes, bool) or max_boxes < 1:
         raise InputError(f"must be a positive integer, got {max_boxes!r}", key="max_boxes")
 
     cols = _prepare(X)
@@ -414,27 +427,31 @@ def prim_boxes(
     while len(boxes) < max_boxes:
         if active.sum() < min_count or yv[active].sum() == 0:
             break
-        steps, limits_seq, masks = _peel(cols, yv, active, n_total, n_pos_total, min_count,
-                                         peel_alpha)
+        steps, limits_seq, masks = _peel(
+            cols, yv, active, n_total, n_pos_total, min_count, peel_alpha
+        )
         i = _choose(steps, threshold)
         if i is None:
             break
         if threshold is None and steps[i]["density"] <= base_density and boxes:
             break
-        traj = pd.DataFrame([{"step": j, **s} for j, s in enumerate(steps)],
-                            columns=_TRAJECTORY_COLUMNS)
-        boxes.append(PrimBox(
-            limits=dict(limits_seq[i]),
-            coverage=float(steps[i]["coverage"]),
-            density=float(steps[i]["density"]),
-            mass=float(steps[i]["mass"]),
-            n_points=int(steps[i]["n_points"]),
-            n_positive=int(steps[i]["n_positive"]),
-            step=i,
-            trajectory=traj,
-            box_number=len(boxes) + 1,
-            _step_limits=tuple(limits_seq),
-            _categorical=frozenset(c.name for c in cols if not c.numeric),
-        ))
+        traj = pd.DataFrame(
+            [{"step": j, **s} for j, s in enumerate(steps)], columns=_TRAJECTORY_COLUMNS
+        )
+        boxes.append(
+            PrimBox(
+                limits=dict(limits_seq[i]),
+                coverage=float(steps[i]["coverage"]),
+                density=float(steps[i]["density"]),
+                mass=float(steps[i]["mass"]),
+                n_points=int(steps[i]["n_points"]),
+                n_positive=int(steps[i]["n_positive"]),
+                step=i,
+                trajectory=traj,
+                box_number=len(boxes) + 1,
+                _step_limits=tuple(limits_seq),
+                _categorical=frozenset(c.name for c in cols if not c.numeric),
+            )
+        )
         active &= ~masks[i]
     return boxes

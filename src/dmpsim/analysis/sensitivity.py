@@ -39,6 +39,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -58,9 +59,7 @@ _TIDY_COLUMNS = ["parameter", "index", "value", "conf"]
 # problem definition and argument checks
 
 
-def make_problem(
-    names: Sequence[str], bounds: Sequence[tuple[float, float]]
-) -> dict[str, Any]:
+def make_problem(names: Sequence[str], bounds: Sequence[tuple[float, float]]) -> dict[str, Any]:
     """Build a SALib problem dict for independent uniform inputs.
 
     Args:
@@ -81,18 +80,22 @@ def make_problem(
         raise InputError("must be unique", key="names")
     bounds = list(bounds)
     if len(bounds) != len(names):
-        raise InputError(f"needs one (low, high) pair per name: {len(names)} names, "
-                         f"{len(bounds)} bounds", key="bounds")
+        raise InputError(
+            f"needs one (low, high) pair per name: {len(names)} names, {len(bounds)} bounds",
+            key="bounds",
+        )
     out = []
     for name, b in zip(names, bounds, strict=True):
         try:
             lo, hi = (float(v) for v in b)
         except (TypeError, ValueError):
-            raise InputError(f"for {name!r} must be a (low, high) pair of numbers, got {b!r}",
-                             key="bounds") from None
+            raise InputError(
+                f"for {name!r} must be a (low, high) pair of numbers, got {b!r}", key="bounds"
+            ) from None
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise InputError(f"for {name!r} must be finite with low < high, got {b!r}",
-                             key="bounds")
+            raise InputError(
+                f"for {name!r} must be finite with low < high, got {b!r}", key="bounds"
+            )
         out.append([lo, hi])
     return {"num_vars": len(names), "names": names, "bounds": out}
 
@@ -103,14 +106,17 @@ def _check_problem(problem: dict[str, Any]) -> dict[str, Any]:
         raise InputError(f"must be a dict, got {type(problem).__name__}", key="problem")
     for key in ("groups", "dists"):
         if problem.get(key) is not None:
-            raise InputError(f"'{key}' is not supported; use independent uniform inputs",
-                             key="problem")
+            raise InputError(
+                f"'{key}' is not supported; use independent uniform inputs", key="problem"
+            )
     if "names" not in problem or "bounds" not in problem:
         raise InputError("needs 'names' and 'bounds' (see make_problem)", key="problem")
     checked = make_problem(problem["names"], problem["bounds"])
     if problem.get("num_vars", checked["num_vars"]) != checked["num_vars"]:
-        raise InputError(f"num_vars is {problem['num_vars']} but there are "
-                         f"{checked['num_vars']} names", key="problem")
+        raise InputError(
+            f"num_vars is {problem['num_vars']} but there are {checked['num_vars']} names",
+            key="problem",
+        )
     return copy.deepcopy(checked)
 
 
@@ -130,8 +136,12 @@ def _check_seed(seed: int | None) -> int | None:
 
 def _check_num_levels(num_levels: int) -> int:
     # SALib only warns about odd level counts; odd grids bias the sample, so refuse them.
-    if (not isinstance(num_levels, (int, np.integer)) or isinstance(num_levels, bool)
-            or num_levels < 2 or num_levels % 2):
+    if (
+        not isinstance(num_levels, (int, np.integer))
+        or isinstance(num_levels, bool)
+        or num_levels < 2
+        or num_levels % 2
+    ):
         raise InputError(f"must be an even integer >= 2, got {num_levels!r}", key="num_levels")
     return int(num_levels)
 
@@ -163,13 +173,15 @@ def _check_design(
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1 or y.size != x.shape[0]:
-        raise InputError(f"must be one output per row of X ({x.shape[0]}), got shape {y.shape}",
-                         key="Y")
+        raise InputError(
+            f"must be one output per row of X ({x.shape[0]}), got shape {y.shape}", key="Y"
+        )
     if not np.all(np.isfinite(x)):
         raise InputError("contains NaN or infinite values", key="X")
     if not np.all(np.isfinite(y)):
-        raise InputError("contains NaN or infinite values; drop or impute failed runs first",
-                         key="Y")
+        raise InputError(
+            "contains NaN or infinite values; drop or impute failed runs first", key="Y"
+        )
     block = _block_size(method, d, calc_second_order)
     if x.shape[0] == 0 or x.shape[0] % block:
         what = "trajectory" if method == "morris" else "base sample"
@@ -263,8 +275,9 @@ def sample(
             raise InputError(f"must be a power of two >= 2 for Sobol' sampling, got {n}", key="n")
         from SALib.sample import sobol as sobol_sample
 
-        return sobol_sample.sample(prob, int(n), calc_second_order=bool(calc_second_order),
-                                   scramble=True, seed=seed)
+        return sobol_sample.sample(
+            prob, int(n), calc_second_order=bool(calc_second_order), scramble=True, seed=seed
+        )
     if n < 2:
         raise InputError(f"must be at least 2 trajectories for Morris sampling, got {n}", key="n")
     num_levels = _check_num_levels(num_levels)
@@ -307,17 +320,28 @@ def analyze(
     prob = _check_problem(problem)
     _check_method(method)
     seed = _check_seed(seed)
-    if not isinstance(conf_level, (int, float)) or not 0.0 < conf_level < 1.0:
-        raise InputError(f"must be strictly between 0 and 1, got {conf_level!r}",
-                         key="conf_level")
-    if (not isinstance(num_resamples, (int, np.integer)) or isinstance(num_resamples, bool)
-            or num_resamples < 2):
+    if not isinstance(conf_level, Real) or not 0.0 < conf_level < 1.0:
+        raise InputError(f"must be strictly between 0 and 1, got {conf_level!r}", key="conf_level")
+    if (
+        not isinstance(num_resamples, (int, np.integer))
+        or isinstance(num_resamples, bool)
+        or num_resamples < 2
+    ):
         raise InputError(f"must be an integer >= 2, got {num_resamples!r}", key="num_resamples")
     if method == "morris":
         num_levels = _check_num_levels(num_levels)
     x, y, _ = _check_design(prob, method, X, Y, bool(calc_second_order), num_levels)
-    return _analyze_checked(prob, method, x, y, seed, conf_level, bool(calc_second_order),
-                            num_levels, int(num_resamples))
+    return _analyze_checked(
+        prob,
+        method,
+        x,
+        y,
+        seed,
+        conf_level,
+        bool(calc_second_order),
+        num_levels,
+        int(num_resamples),
+    )
 
 
 def _analyze_checked(
@@ -339,31 +363,52 @@ def _analyze_checked(
         # SALib 1.6 tests `if seed:` and falls back to the global NumPy RNG for seed 0 (and
         # None); a Generator is always truthy and is used as is.
         res = sobol_analyze.analyze(
-            copy.deepcopy(prob), y, calc_second_order=calc_second_order,
-            num_resamples=num_resamples, conf_level=conf_level, seed=np.random.default_rng(seed),
+            copy.deepcopy(prob),
+            y,
+            calc_second_order=calc_second_order,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            seed=np.random.default_rng(seed),
         )
         for index in ("S1", "ST"):
             for j, name in enumerate(names):
-                rows.append({"parameter": name, "index": index, "value": float(res[index][j]),
-                             "conf": float(res[f"{index}_conf"][j])})
+                rows.append(
+                    {
+                        "parameter": name,
+                        "index": index,
+                        "value": float(res[index][j]),
+                        "conf": float(res[f"{index}_conf"][j]),
+                    }
+                )
         if calc_second_order:
             for j in range(len(names)):
                 for k in range(j + 1, len(names)):
-                    rows.append({"parameter": f"{names[j]}:{names[k]}", "index": "S2",
-                                 "value": float(res["S2"][j, k]),
-                                 "conf": float(res["S2_conf"][j, k])})
+                    rows.append(
+                        {
+                            "parameter": f"{names[j]}:{names[k]}",
+                            "index": "S2",
+                            "value": float(res["S2"][j, k]),
+                            "conf": float(res["S2_conf"][j, k]),
+                        }
+                    )
     else:
         from SALib.analyze import morris as morris_analyze
 
         res = morris_analyze.analyze(
-            copy.deepcopy(prob), x, y, num_resamples=num_resamples, conf_level=conf_level,
-            num_levels=num_levels, seed=np.random.default_rng(seed),
+            copy.deepcopy(prob),
+            x,
+            y,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            num_levels=num_levels,
+            seed=np.random.default_rng(seed),
         )
         for index, conf_key in (("mu_star", "mu_star_conf"), ("mu", None), ("sigma", None)):
             for j, name in enumerate(names):
                 conf = float(res[conf_key][j]) if conf_key else math.nan
-                rows.append({"parameter": name, "index": index, "value": float(res[index][j]),
-                             "conf": conf})
+                rows.append(
+                    {"parameter": name, "index": index, "value": float(res[index][j]), "conf": conf}
+                )
     return pd.DataFrame(rows, columns=_TIDY_COLUMNS)
 
 
@@ -401,17 +446,35 @@ def convergence(
         num_levels = _check_num_levels(num_levels)
     x, y, n_full = _check_design(prob, method, X, Y, bool(calc_second_order), num_levels)
     if n_full < 4:
-        raise InputError(f"needs at least 4 base samples or trajectories to halve, got {n_full}",
-                         key="X")
+        raise InputError(
+            f"needs at least 4 base samples or trajectories to halve, got {n_full}", key="X"
+        )
     n_half = n_full // 2
     rows_half = n_half * _block_size(method, prob["num_vars"], bool(calc_second_order))
     if np.ptp(y[:rows_half]) == 0.0:
         raise InputError("is constant over the first half of the design", key="Y")
-    full = analyze(prob, method, x, y, seed, conf_level, calc_second_order=calc_second_order,
-                   num_levels=num_levels, num_resamples=num_resamples)
-    half = analyze(prob, method, x[:rows_half], y[:rows_half], seed, conf_level,
-                   calc_second_order=calc_second_order, num_levels=num_levels,
-                   num_resamples=num_resamples)
+    full = analyze(
+        prob,
+        method,
+        x,
+        y,
+        seed,
+        conf_level,
+        calc_second_order=calc_second_order,
+        num_levels=num_levels,
+        num_resamples=num_resamples,
+    )
+    half = analyze(
+        prob,
+        method,
+        x[:rows_half],
+        y[:rows_half],
+        seed,
+        conf_level,
+        calc_second_order=calc_second_order,
+        num_levels=num_levels,
+        num_resamples=num_resamples,
+    )
     out = half.rename(columns={"value": "value_half", "conf": "conf_half"})
     out.insert(2, "n_half", n_half)
     out["n_full"] = n_full

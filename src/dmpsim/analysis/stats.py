@@ -25,6 +25,7 @@ import inspect
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from numbers import Real
 from typing import TypedDict
 
 import numpy as np
@@ -46,7 +47,7 @@ __all__ = [
 RngLike = int | np.random.Generator | None
 
 #: Bootstrap resamples used unless the caller says otherwise. 5000 keeps the Monte Carlo error
-#: of a 95% BCa end point small (Efron & Tibshirani 1993, sec. 19.3 recommend >= 1000) while a
+#: of a 95% BCa end point small (Efron & Tibshirani 1993 recommend at least 1000) while a
 #: comparison table of a few dozen cells still takes well under a second.
 DEFAULT_RESAMPLES = 5000
 
@@ -99,7 +100,7 @@ def _as_sample(values: ArrayLike, name: str) -> np.ndarray:
 
 
 def _check_options(confidence: float, n_resamples: int, method: str) -> None:
-    if not isinstance(confidence, (int, float)) or not 0.0 < confidence < 1.0:
+    if not isinstance(confidence, Real) or not 0.0 < confidence < 1.0:
         raise InputError(f"must be strictly between 0 and 1, got {confidence!r}", key="confidence")
     if (
         not isinstance(n_resamples, (int, np.integer))
@@ -330,9 +331,7 @@ def independent_difference(
     elif np.ptp(t) == 0.0 and np.ptp(b) == 0.0:
         low = high = mean_diff
     else:
-        low, high = _bootstrap_ci(
-            (t, b), _diff_of_means_stat, confidence, n_resamples, method, gen
-        )
+        low, high = _bootstrap_ci((t, b), _diff_of_means_stat, confidence, n_resamples, method, gen)
 
     dof = t.size + b.size - 2
     if dof < 1:
@@ -434,8 +433,9 @@ def compare_table(
         raise InputError("scenario and replication columns must not have missing values", key="df")
     scenarios = list(pd.unique(df[scenario_col]))
     if baseline not in scenarios:
-        raise InputError(f"{baseline!r} is not a scenario in column {scenario_col!r}",
-                         key="baseline")
+        raise InputError(
+            f"{baseline!r} is not a scenario in column {scenario_col!r}", key="baseline"
+        )
     dup = df.duplicated([scenario_col, replication_col])
     if dup.any():
         first = df.loc[dup, [scenario_col, replication_col]].iloc[0]
@@ -449,9 +449,7 @@ def compare_table(
     order = [baseline] + [s for s in scenarios if s != baseline]
     # One wide frame per metric: rows are replication numbers, columns scenarios. A replication
     # a scenario lacks shows up as NaN exactly like a missing metric value.
-    wide = {
-        m: df.pivot(index=replication_col, columns=scenario_col, values=m) for m in metric_list
-    }
+    wide = {m: df.pivot(index=replication_col, columns=scenario_col, values=m) for m in metric_list}
     rows = []
     for scen in order:
         for m in metric_list:
@@ -467,17 +465,32 @@ def compare_table(
                 "baseline": baseline,
             }
             if scen == baseline:
-                row.update(n_pairs=pd.NA, diff=math.nan, diff_low=math.nan, diff_high=math.nan,
-                           effect_size=math.nan, significant=pd.NA)
+                row.update(
+                    n_pairs=pd.NA,
+                    diff=math.nan,
+                    diff_low=math.nan,
+                    diff_high=math.nan,
+                    effect_size=math.nan,
+                    significant=pd.NA,
+                )
             else:
                 both = wide[m][[scen, baseline]].dropna()
                 res = paired_difference(
-                    both[scen].to_numpy(), both[baseline].to_numpy(), confidence, n_resamples,
-                    gen, method=method,
+                    both[scen].to_numpy(),
+                    both[baseline].to_numpy(),
+                    confidence,
+                    n_resamples,
+                    gen,
+                    method=method,
                 )
-                row.update(n_pairs=res["n"], diff=res["mean_diff"], diff_low=res["low"],
-                           diff_high=res["high"], effect_size=res["effect_size"],
-                           significant=res["significant"])
+                row.update(
+                    n_pairs=res["n"],
+                    diff=res["mean_diff"],
+                    diff_low=res["low"],
+                    diff_high=res["high"],
+                    effect_size=res["effect_size"],
+                    significant=res["significant"],
+                )
             rows.append(row)
     out = pd.DataFrame(rows, columns=_TABLE_COLUMNS)
     out["n_pairs"] = out["n_pairs"].astype("Int64")
