@@ -262,23 +262,19 @@ def back_down_chance(
     return logistic(x)
 
 
-def hold_chance(values: float, stake: float, security: float, dependence: float) -> float:
-    """Chance a practitioner holds firm when the commissioner threatens not to pay.
+def after_escalation(probabilities: list[float], u: float) -> str:
+    """What a practitioner does once the commissioner threatens not to pay: concede, hold or walk.
 
-    [P]: "We're gonna cover it if you don't pay them ... Because guess what? We're not putting that
-    page in" — a practitioner with an external funder could refuse.
+    The ladder's own utilities are reused on its three decisive rungs (comply, push back,
+    withdraw). [P]: "We're gonna cover it if you don't pay them ... Because guess what? We're not
+    putting that page in"; "we had to hold the line" — and "for practitioner organisations who do
+    not have an additional or external source of funding ... the pressure to comply may be
+    greater".
     """
-    return logistic(4.0 * (values * stake + security - dependence - 0.6))
-
-
-def walk_away_chance(values: float, stake: float, security: float) -> float:
-    """Chance a practitioner who will not hold firm under escalation walks away rather than give in.
-
-    [P]: "we had to hold the line, there was nothing that we could do to crawl back those
-    integrity-based measures that were being broken"; walking out means "incurring significant
-    loss of income", which a runway makes bearable.
-    """
-    return logistic(5.0 * (values * stake + 0.5 * security - 0.95))
+    comply, _negotiate, push_back, _threaten, withdraw = probabilities
+    total = comply + push_back + withdraw
+    choice = pick([comply / total, push_back / total, withdraw / total], u)
+    return ("concede", "hold", "withdraw")[choice]
 
 
 def damage(outcome: str, comply_damage: float, settle_damage: float) -> float:

@@ -398,11 +398,24 @@ class DMPMarket(mesa.Model):
                       and self.random.random() < rp.escalate_share):
                     reply = "escalate"
                     contract.escalated = True
-                    if self.random.random() < rules.hold_chance(values, stake, security, dependence):
+                    final = rules.after_escalation(
+                        rules.choice_probabilities(
+                            rules.response_utilities(
+                                stake, values, leverage, dependence, craft, security,
+                                integrity_weight=rp.integrity_weight,
+                                leverage_weight=rp.leverage_weight,
+                                dependence_weight=rp.dependence_weight,
+                                threaten_cost=rp.threaten_cost,
+                                withdraw_cost=rp.withdraw_cost * rp.escalated_withdraw_cost,
+                            ),
+                            rp.temperature,
+                        ),
+                        self.random.random(),
+                    )
+                    if final == "hold":
                         outcome = "upheld"
                         contract.withheld = max(contract.withheld, rp.nonpayment_share * contract.price)
-                    elif self.random.random() < rules.walk_away_chance(values, stake, security):
-                        # "we had to hold the line" [P]: the last rung of the ladder.
+                    elif final == "withdraw":
                         response, outcome = "withdraw", "withdrawn"
                     else:
                         outcome = "conceded"
