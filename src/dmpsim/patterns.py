@@ -45,8 +45,8 @@ def pt4_established_responses(episodes: pd.DataFrame, contracts: pd.DataFrame,
                               min_experience: float = 10.0,
                               min_reputation: float = 0.6) -> pd.Series:
     """PT4: how established independents respond when pressed on outputs (report, outcome)."""
-    lead = contracts.set_index("contract")[["experience", "reputation", "practitioner_kind"]]
-    pressed = episodes[episodes["type"].isin(OUTPUT_PRESSURES)].join(lead, on="contract", rsuffix="_c")
+    at_award = contracts[["contract", "experience", "reputation"]]
+    pressed = episodes[episodes["type"].isin(OUTPUT_PRESSURES)].merge(at_award, on="contract")
     established = pressed[
         pressed["practitioner_kind"].isin(INDEPENDENT_KINDS)
         & (pressed["experience"] >= min_experience)
