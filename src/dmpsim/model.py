@@ -84,7 +84,7 @@ class DMPMarket(mesa.Model):
         for kind in INDEPENDENT_KINDS:
             self._create_practitioners(kind, getattr(self.p.practitioners, kind).count)
         self.datacollector = mesa.DataCollector(
-            model_reporters={key: _reporter(key) for key in MODEL_SERIES}
+            model_reporters=dict(MODEL_SERIES)
         )
         self.running = True
 
@@ -185,7 +185,7 @@ class DMPMarket(mesa.Model):
     # 2-3 --------------------------------------------------------------------------------------
     def procure(self, tenders: list[Commissioner]) -> None:
         """Run each tender under the rule in force and sign the contract."""
-        pr, sc = self.p.procurement, self.p.screening
+        pr = self.p.procurement
         self.random.shuffle(tenders)
         free = [p for p in self.practitioners if p.active and p.load < p.capacity]
         independents = [p for p in free if p.is_independent]
@@ -628,7 +628,7 @@ class DMPMarket(mesa.Model):
     # -- observation -------------------------------------------------------------------------
 
     def record_practitioners(self) -> None:
-        year = self.steps // 12
+        year = -(-self.steps // 12)  # a partial year counts as the year it falls in
         for p in self.practitioners:
             if p.active or p.exited_step is not None and p.exited_step > self.steps - 12:
                 self.practitioner_rows.append(practitioner_row(p, year))
@@ -708,8 +708,16 @@ def practitioner_row(p: Practitioner, year: int) -> dict[str, Any]:
     }
 
 
-def _reporter(key: str):
-    return lambda m: MODEL_SERIES[key](m)
+def _month(key: str):
+    return lambda m: m.month[key]
+
+
+def _value_share(kind: str):
+    return lambda m: m.value_share(kind)
+
+
+def _active(kind: str):
+    return lambda m: m.active_count(kind)
 
 
 def _mean(total: float, count: float) -> float:
@@ -724,12 +732,12 @@ MODEL_SERIES: dict[str, Any] = {
     "contracts_withdrawn": lambda m: m.month["withdrawn"],
     "integrity": lambda m: _mean(m.month["integrity_sum"], m.month["completed"]),
     "pressure_share": lambda m: _mean(m.month["pressured"], m.month["completed"]),
-    **{f"episodes_{k}": (lambda k: lambda m: m.month[f"episodes_{k}"])(k) for k in PRESSURE_TYPES},
-    **{f"response_{r}": (lambda r: lambda m: m.month[f"response_{r}"])(r) for r in RESPONSES},
+    **{f"episodes_{k}": _month(f"episodes_{k}") for k in PRESSURE_TYPES},
+    **{f"response_{r}": _month(f"response_{r}") for r in RESPONSES},
     "declines": lambda m: m.month["declines"],
-    **{f"share_value_{k}": (lambda k: lambda m: m.value_share(k))(k) for k in KINDS},
-    **{f"awarded_{k}": (lambda k: lambda m: m.month[f"awarded_{k}"])(k) for k in KINDS},
-    **{f"active_{k}": (lambda k: lambda m: m.active_count(k))(k) for k in KINDS},
+    **{f"share_value_{k}": _value_share(k) for k in KINDS},
+    **{f"awarded_{k}": _month(f"awarded_{k}") for k in KINDS},
+    **{f"active_{k}": _active(k) for k in KINDS},
     "exits": lambda m: m.month["exits"],
     "entries": lambda m: m.month["entries"],
     "scandals": lambda m: m.month["scandals"],

@@ -59,9 +59,10 @@ def jsonable(value: Any) -> Any:
 
 
 def versions() -> dict[str, str]:
+    import platform
+
     import mesa
     import numpy
-    import platform
 
     from . import __version__
 

@@ -66,6 +66,8 @@ def run(scenario: str | Path | Scenario | None = "baseline", seed: int = 0,
     market = DMPMarket(values, rng=seed)
     for _ in range(steps):
         market.step()
+    if market.steps % 12:
+        market.record_practitioners()  # the last, partial year
     contracts = metrics.contracts_table(market)
     episodes = metrics.episodes_table(market)
     return RunResult(

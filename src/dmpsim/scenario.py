@@ -78,7 +78,7 @@ def flatten(table: dict[str, Any], source: str, prefix: str = "") -> dict[str, A
             continue
         if isinstance(value, dict):
             if key in FLAT:
-                raise InputError(f"expected a value, got a table", source=source, key=key)
+                raise InputError("expected a value, got a table", source=source, key=key)
             if not any(k.startswith(key + ".") for k in FLAT):
                 raise InputError(f"unknown table{did_you_mean(key, _tables())}", source=source, key=key)
             out.update(flatten(value, source, key))
