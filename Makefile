@@ -1,21 +1,24 @@
 # Two commands for a fresh machine with Python >= 3.11 and make:
 #   make run    install into .venv and run the default scenario
-#   make test   install into .venv (with test extras) and run the test suite
+#   make test   install into .venv (with test and app extras) and run the test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test app lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,app]"
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/dmpsim run baseline --seed 0 --out results/baseline
+
+app: $(STAMP)
+	$(BIN)/dmpsim app --scenario classroom
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
