@@ -40,9 +40,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     result = run(args.scenario, seed=args.seed, steps=args.steps, overrides=args.set or None)
     out = Path(args.out) if args.out else Path("results") / f"{result.scenario.name}-seed{args.seed}"
-    result.write(out, csv=args.csv)
-    figure = overview_figure(result.model, f"{result.scenario.name} (seed {args.seed})",
-                             out / "overview.png")
+    try:
+        result.write(out, csv=args.csv)
+        figure = overview_figure(result.model, f"{result.scenario.name} (seed {args.seed})",
+                                 out / "overview.png")
+    except OSError as exc:
+        raise InputError(f"cannot write results: {exc.strerror or exc}", source=str(out),
+                         key="--out") from None
     if args.json:
         print(json.dumps(jsonable(result.summary), indent=2))
         return 0

@@ -12,7 +12,7 @@ def commission_chance(rate: float, confidence: float, reference_confidence: floa
     at the same level whose last process went well.
     """
     ratio = max(confidence, 1e-6) / max(reference_confidence, 1e-6)
-    return min(1.0, rate * ratio**elasticity * (1.0 + wave_strength * peers_good))
+    return max(0.0, min(1.0, rate * ratio**elasticity * (1.0 + wave_strength * peers_good)))
 
 
 def confidence_step(confidence: float, signals: list[float], weights: list[float],
@@ -37,7 +37,7 @@ def sharing(openness: float, competition: float, penalty: float) -> float:
     rather than collaboration. This competition may limit transparency". `competition` is in
     [0, 1]: bidders per tender over the most a tender can draw.
     """
-    return openness * (1.0 - penalty * competition)
+    return openness * max(0.0, 1.0 - penalty * competition)
 
 
 def absorb(pool: float, seen: float, absorption: float) -> float:

@@ -210,7 +210,8 @@ class DMPMarket(mesa.Model):
             self._sign(body, lead, partner, price, need, freelancers)
         if bidder_counts:
             # Competition for tenders, in [0, 1], makes sharing lessons less likely.
-            self.bidders_per_tender = float(np.mean(bidder_counts)) / max(1, pr.max_bidders)
+            # Large firms bid on top of the independents who see a tender, hence the cap.
+            self.bidders_per_tender = min(1.0, float(np.mean(bidder_counts)) / max(1, pr.max_bidders))
 
     def _efficiency(self) -> float:
         return math.exp(self.random.gauss(0.0, 0.08))

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MIN_PRICE_FACTOR = 0.1
+"""Lowest price a bidder offers, as a share of the cost of an adequate design."""
+
 
 @dataclass(frozen=True)
 class Bid:
@@ -51,7 +54,9 @@ def bid_price(need: float, budget: float, markup: float, rule: str, price_shadin
     Large firms can low-ball (negative markup), as incumbents do in auditing (DeAngelo 1981).
     """
     shading = price_shading if rule == "price" else 0.0
-    return min(budget, need * (1.0 + markup - shading) * efficiency)
+    # However hard a bidder shades, it does not offer to work for less than a tenth of the cost.
+    factor = max(MIN_PRICE_FACTOR, 1.0 + markup - shading)
+    return min(budget, need * factor * efficiency)
 
 
 def quality_score(bid: Bid, lowest_price: float, *, weight_price: float, weight_experience: float,

@@ -50,7 +50,11 @@ class Scenario:
 
     def effective(self) -> dict[str, Any]:
         """Every parameter's value for a run of this scenario, by dotted key."""
-        return resolve({**self.values, **self.overrides}, self.source)
+        if not self.overrides:
+            return resolve(self.values, self.source)
+        # A clash the overrides create is theirs, not the file's.
+        resolve(self.values, self.source)
+        return resolve({**self.values, **self.overrides}, "--set")
 
     def with_overrides(self, overrides: dict[str, Any] | list[str] | None) -> Scenario:
         extra = parse_overrides(overrides)
