@@ -8,8 +8,8 @@ def commission_chance(rate: float, confidence: float, reference_confidence: floa
     """Chance a commissioner starts a process this month.
 
     Demand "grows with public confidence and with peers' good experiences — the 'deliberative
-    wave' — and falls after scandals" (MODEL.md; OECD 2020). `peers_good` is the share of bodies
-    at the same level whose last process went well.
+    wave' — and falls after scandals" (MODEL.md; OECD 2020). `peers_good` is the net share of bodies
+    at the same level whose last process went well (good minus bad, in [-1, 1]).
     """
     ratio = max(confidence, 1e-6) / max(reference_confidence, 1e-6)
     return max(0.0, min(1.0, rate * ratio**elasticity * (1.0 + wave_strength * peers_good)))

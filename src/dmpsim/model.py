@@ -150,6 +150,9 @@ class DMPMarket(mesa.Model):
 
     def step(self) -> None:
         self.month = Counter()
+        # This month's awards open the 12-month windows that shares and concentration read.
+        self.awards_by_kind.append(Counter())
+        self.awards_by_org.append(Counter())
         tenders = self.commission()                 # 1. commissioners decide
         self.procure(tenders)                       # 2-3. tenders, screening, up-front clarity
         self.deliver()                              # 4-6. phases, pressure, responses, completion
@@ -238,7 +241,9 @@ class DMPMarket(mesa.Model):
             perceived = procurement.perceived_hazard(
                 body.hazard, body.honesty, p.red_flag_skill, self.random.gauss(0.0, sc.signal_noise)
             )
-            if not procurement.will_bid(perceived, p.security, p.trust_in(body.unique_id),
+            # Only a commissioner it has worked for can be remembered badly.
+            remembered = p.memory.get(body.unique_id, 1.0)
+            if not procurement.will_bid(perceived, p.security, remembered,
                                         threshold=sc.decline_threshold,
                                         need_lowers_bar=sc.need_lowers_bar,
                                         avoid_trust=sc.avoid_trust):
@@ -598,8 +603,6 @@ class DMPMarket(mesa.Model):
                 self.entries += 1
                 self.month["entries"] += 1
         self._large_firm_entry()
-        self.awards_by_kind.append(Counter())
-        self.awards_by_org.append(Counter())
 
     def _exit(self, p: Practitioner) -> None:
         p.active = False
