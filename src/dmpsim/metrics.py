@@ -140,6 +140,24 @@ MODEL_COLUMN_DOCS: dict[str, str] = {
 }
 
 
+TEXT_COLUMNS = {"level", "practitioner_kind", "rule", "status", "response", "phase", "type",
+                "reply", "outcome", "kind"}
+FLAG_COLUMNS = {"has_safety_net", "funded_by_commissioner", "clarity", "escalated", "manipulated",
+                "published", "discovered", "active"}
+INT_COLUMNS = {"contract", "commissioner", "practitioner", "partner", "freelancer", "award_step",
+               "end_step", "n_episodes", "step", "year", "won", "delivered", "episodes_met",
+               "threats", "withdrawals", "declines"}
+
+
+def _table(rows: list, columns: list[str]) -> pd.DataFrame:
+    """A table from rows; an empty one still carries its column types (for Parquet readers)."""
+    df = pd.DataFrame(rows, columns=columns)
+    if len(df) == 0:
+        df = df.astype({c: ("str" if c in TEXT_COLUMNS else "bool" if c in FLAG_COLUMNS
+                            else "int64" if c in INT_COLUMNS else "float64") for c in columns})
+    return df
+
+
 def model_table(model: DMPMarket) -> pd.DataFrame:
     df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     df.insert(0, "step", range(1, len(df) + 1))
@@ -147,15 +165,15 @@ def model_table(model: DMPMarket) -> pd.DataFrame:
 
 
 def contracts_table(model: DMPMarket) -> pd.DataFrame:
-    return pd.DataFrame(model.contract_rows, columns=list(CONTRACT_COLUMNS))
+    return _table(model.contract_rows, list(CONTRACT_COLUMNS))
 
 
 def episodes_table(model: DMPMarket) -> pd.DataFrame:
-    return pd.DataFrame(model.episode_rows, columns=list(EPISODE_COLUMN_DOCS))
+    return _table(model.episode_rows, list(EPISODE_COLUMN_DOCS))
 
 
 def practitioners_table(model: DMPMarket) -> pd.DataFrame:
-    return pd.DataFrame(model.practitioner_rows, columns=list(PRACTITIONER_COLUMNS))
+    return _table(model.practitioner_rows, list(PRACTITIONER_COLUMNS))
 
 
 def _share(part: float, whole: float) -> float:
