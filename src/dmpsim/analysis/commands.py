@@ -1,0 +1,375 @@
+"""The analysis subcommands of the `dmpsim` command line: compare, sensitivity, discover, plot.
+
+`add_commands(subparsers)` registers them on the parser that `dmpsim.cli` builds; each sets a
+``func`` taking the parsed arguments and returning an exit code. Bad input raises
+`dmpsim.errors.InputError`, which the CLI prints as one line with exit status 2.
+
+    dmpsim compare baseline price_only_tender quality_tender --replications 20
+    dmpsim sensitivity morris_screening --method morris
+    dmpsim discover results/sweeps/safety_net --metric integrity_mean
+    dmpsim plot results/compare/baseline-price_only_tender-quality_tender
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+
+__all__ = ["add_commands", "cmd_compare", "cmd_discover", "cmd_plot", "cmd_sensitivity"]
+
+
+# -- argument types ---------------------------------------------------------------------------
+
+def _whole(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    return _whole(text, 0)
+
+
+def _positive_int(text: str) -> int:
+    return _whole(text, 1)
+
+
+def _at_least_two(text: str) -> int:
+    return _whole(text, 2)
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _share(text: str) -> float:
+    value = _number(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return value
+
+
+def _open_share(text: str) -> float:
+    value = _number(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number strictly between 0 and 1, got "
+                                         f"{text!r}")
+    return value
+
+
+def _true(value: Any) -> bool:
+    return value is not None and value is not pd.NA and bool(value)
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    from ..sweep import BACKENDS
+
+    p.add_argument("--backend", choices=BACKENDS, default=None,
+                   help="serial, processes (default) or dask (default with --scheduler)")
+    p.add_argument("--workers", type=_positive_int, metavar="N",
+                   help="worker processes (default: this machine's available cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="existing Dask scheduler, e.g. tcp://HOST:8786 (implies --backend dask)")
+    p.add_argument("--resume", action="store_true",
+                   help="finish (or reuse) the runs already in OUT/sweep")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, header or summary")
+
+
+def _writing(out: Path, action: Any) -> Any:
+    """Run `action`, reporting an unwritable output folder as one line."""
+    try:
+        return action()
+    except OSError as exc:
+        raise InputError(f"cannot write results: {exc.strerror or exc}", source=str(out),
+                         key="--out") from None
+
+
+def _interrupted(command: str, out: Path) -> int:
+    print(f"dmpsim: interrupted; the finished runs are in {out / 'sweep'}. Finish with the same "
+          f"command and --resume:\n  {command} --resume", file=sys.stderr)
+    return 130
+
+
+# -- compare ----------------------------------------------------------------------------------
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ..scenario import load_scenario
+    from .compare import MAIN_METRICS, compare, default_out
+    from .report import fmt_ci, fmt_number, shell_command
+
+    if len(args.scenarios) < 2:
+        raise InputError(f"a comparison needs at least two scenarios, got "
+                         f"{len(args.scenarios)}", key="scenarios")
+    names = [load_scenario(s).name for s in args.scenarios]
+    out = Path(args.out) if args.out else default_out(names)
+    baseline = args.baseline or (names[0] if names else None)
+    if baseline not in names:
+        raise InputError(f"{baseline!r} is not one of the scenarios compared "
+                         f"({', '.join(names)})", key="--baseline")
+    parts: list[Any] = ["dmpsim", "compare", *args.scenarios, "--replications",
+                        args.replications, "--baseline", baseline, "--seed", args.seed]
+    if args.steps is not None:
+        parts += ["--steps", args.steps]
+    parts += ["--out", out]
+    if args.independent_seeds:
+        parts.append("--independent-seeds")
+    command = shell_command(parts)
+    if not args.quiet:
+        print(f"dmpsim compare: {', '.join(names)} (baseline {baseline}), "
+              f"{args.replications} replications each; results to {out}/")
+    try:
+        result = _writing(out, lambda: compare(
+            args.scenarios, replications=args.replications, baseline=args.baseline,
+            seed=args.seed, steps=args.steps, backend=args.backend, workers=args.workers,
+            scheduler=args.scheduler, out=out, resume=args.resume,
+            progress=False if args.quiet else None,
+            common_random_numbers=not args.independent_seeds, command=command))
+    except KeyboardInterrupt:
+        return _interrupted(command, out)
+    if args.quiet:
+        return 0
+    table = result.table
+    print(f"{result.steps} months per run; difference from {result.baseline} "
+          "[95% interval], * = interval excludes zero:")
+    width = max(len(n) for n in result.names)
+    shown = [m for m in MAIN_METRICS if m in ("integrity_mean", "large_firm_share",
+                                              "field_experience", "public_confidence")]
+    print(f"  {'':<{width}}  " + "  ".join(f"{m:<30}" for m in shown))
+    for name in result.names:
+        if name == result.baseline:
+            continue
+        cells = []
+        for m in shown:
+            row = table[(table["scenario"] == name) & (table["metric"] == m)].iloc[0]
+            scale = float(table.loc[table["metric"] == m, "mean"].abs().max())
+            flag = "*" if _true(row["significant"]) else " "
+            cells.append(f"{fmt_number(row['diff'], scale, signed=True)} "
+                         f"{fmt_ci(row['diff_low'], row['diff_high'], scale)}{flag}".ljust(30))
+        print(f"  {name:<{width}}  " + "  ".join(cells))
+    for note in result.notes:
+        print(f"Note: {note}")
+    print(f"Report: {out / 'report.html'} (and report.md); tables: comparison.csv, "
+          "differences.csv, runs.csv")
+    return 0
+
+
+# -- sensitivity ------------------------------------------------------------------------------
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .report import fmt_number, shell_command
+    from .sensitivity_run import MAIN_INDEX, run_sensitivity, sensitivity_experiment
+
+    exp, _ = sensitivity_experiment(args.experiment, args.method, args.samples,
+                                    args.replications, args.steps)
+    method = exp.design
+    out = Path(args.out) if args.out else Path("results") / "sensitivity" / f"{exp.name}-{method}"
+    key = "samples" if method == "sobol" else "trajectories"
+    parts: list[Any] = ["dmpsim", "sensitivity", args.experiment, "--method", method,
+                        "--samples", exp.design_options[key], "--replications",
+                        exp.replications]
+    if args.steps is not None:
+        parts += ["--steps", args.steps]
+    if args.outputs:
+        parts += ["--outputs", *args.outputs]
+    parts += ["--out", out]
+    command = shell_command(parts)
+    if not args.quiet:
+        steps = exp.steps or exp.effective_steps()
+        print(f"dmpsim sensitivity: {exp.name} ({method}): {exp.n_points} design points x "
+              f"{exp.replications} replication(s) = {exp.n_runs} runs of {steps} months; "
+              f"results to {out}/")
+    try:
+        result = _writing(out, lambda: run_sensitivity(
+            args.experiment, method=args.method, samples=args.samples,
+            replications=args.replications, steps=args.steps, outputs=args.outputs, backend=args.backend, workers=args.workers,
+            scheduler=args.scheduler, out=out, resume=args.resume,
+            progress=False if args.quiet else None, command=command))
+    except KeyboardInterrupt:
+        return _interrupted(command, out)
+    if args.quiet:
+        return 0
+    main = MAIN_INDEX[method]
+    for output in result.outputs:
+        if output in result.skipped:
+            print(f"  {output}: not analysed ({result.skipped[output]})")
+            continue
+        rows = result.indices[(result.indices["output"] == output)
+                              & (result.indices["index"] == main)]
+        top = rows.sort_values("value", ascending=False).head(3)
+        scale = float(rows["value"].abs().max())
+        ranked = ", ".join(f"{r.parameter} {fmt_number(r.value, scale)}"
+                           for r in top.itertuples(index=False))
+        print(f"  {output}: {main} {ranked}")
+    for note in result.notes:
+        print(f"Note: {note}")
+    print(f"Report: {out / 'report.html'} (and report.md); tables: indices.csv, convergence.csv")
+    return 0
+
+
+# -- discover ---------------------------------------------------------------------------------
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from .discovery import discover
+
+    out = Path(args.out) if args.out else None
+    result = _writing(out or Path(args.results_dir), lambda: discover(
+        args.results_dir, metric=args.metric, below=args.below, above=args.above,
+        quantile=args.quantile, threshold=args.threshold, max_boxes=args.max_boxes, out=out))
+    n, cases = len(result.y), int(result.y.sum())
+    print(f"dmpsim discover: {result.case_rule} in {cases} of {n} runs ({cases / n:.0%}); "
+          f"inputs: {', '.join(result.inputs)}")
+    if not result.boxes:
+        print("No box found with these settings.")
+    for box in result.boxes:
+        print(f"Box {box.box_number}: coverage {box.coverage:.2f}, density {box.density:.2f}, "
+              f"mass {box.mass:.2f} ({box.n_positive} of {box.n_points} runs are cases)")
+        for line in box.describe().splitlines()[1:]:
+            print(f"  {line.strip()}")
+    for note in result.notes:
+        print(f"Note: {note}")
+    print(f"Report: {result.out / 'report.html'} (and report.md); tables: boxes.csv, "
+          "trajectory.csv")
+    return 0
+
+
+# -- plot -------------------------------------------------------------------------------------
+
+def plot_folder(results_dir: str | Path) -> Path:
+    """The folder `plots.plot_results` should read: the folder itself, or the sweep inside a
+    sensitivity analysis' folder (which keeps no series of its own)."""
+    folder = Path(results_dir)
+    own = any((folder / name).exists() for name in ("runs.parquet", "series.parquet",
+                                                    "model.parquet"))
+    if folder.is_dir() and not own and (folder / "sweep" / "runs.parquet").exists():
+        return folder / "sweep"
+    return folder
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from ..plots import plot_results
+
+    folder = plot_folder(args.results_dir)
+    out = Path(args.out) if args.out else Path(args.results_dir) / "figures"
+    written = _writing(out, lambda: plot_results(folder, out, formats=args.format,
+                                                 metric=args.metric))
+    stems = sorted({p.stem for p in written})
+    print(f"dmpsim plot: {len(stems)} figure(s) ({', '.join(args.format)}) in {out}/: "
+          f"{', '.join(stems)}")
+    return 0
+
+
+# -- registration -----------------------------------------------------------------------------
+
+def add_commands(subparsers: Any) -> None:
+    """Register compare, sensitivity, discover and plot on `subparsers`."""
+    p = subparsers.add_parser(
+        "compare", help="compare scenarios with common random numbers; write a report",
+        description="Run each scenario with common random numbers (replication k of every "
+                    "scenario uses the same seed) and report, for every summary key, the mean "
+                    "with a 95%% bootstrap interval, the paired difference from the baseline "
+                    "with its interval and effect sizes. Writes report.md, a self-contained "
+                    "report.html, comparison.csv/.parquet, differences.csv, runs.csv, "
+                    "series.parquet, figures/ and the sweep (sweep/) to --out. "
+                    "See docs/analysis.md.")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="bundled scenario names or scenario files (two or more)")
+    p.add_argument("--replications", type=_at_least_two, default=20, metavar="N",
+                   help="runs per scenario (default 20)")
+    p.add_argument("--baseline", metavar="NAME",
+                   help="the scenario the others are compared with (default: the first)")
+    p.add_argument("--seed", type=_non_negative_int, default=0,
+                   help="experiment seed every run's seed derives from (default 0)")
+    p.add_argument("--steps", type=_positive_int, metavar="MONTHS",
+                   help="months per run, the same for every scenario (default: the baseline's "
+                        "run.steps)")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default results/compare/NAMES)")
+    p.add_argument("--independent-seeds", action="store_true",
+                   help="give every run its own seed and compare unpaired (to see what common "
+                        "random numbers buy; not for reports)")
+    _run_options(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = subparsers.add_parser(
+        "sensitivity", help="Sobol' or Morris sensitivity analysis of an experiment's parameters",
+        description="Make a Sobol' or Morris (SALib) design of an experiment's varied "
+                    "parameters, run it, and report indices with confidence intervals per "
+                    "output, a figure per output and a convergence check (indices from half "
+                    "and from all of the design). Each design point's output is the mean over "
+                    "its replications. See docs/analysis.md.")
+    p.add_argument("experiment", help="bundled experiment name or experiment file")
+    p.add_argument("--method", choices=("morris", "sobol"),
+                   help="morris or sobol (default: the experiment's own design, if one of "
+                        "these); another method than the file's rebuilds the design")
+    p.add_argument("--samples", type=_positive_int, metavar="N",
+                   help="Sobol': base samples N, a power of two (N(D+2) points); Morris: "
+                        "trajectories (D+1 points each). Default: the experiment's, else 64 "
+                        "(Sobol') or 10 (Morris)")
+    p.add_argument("--replications", type=_positive_int, metavar="N",
+                   help="replications per design point (default: the experiment's)")
+    p.add_argument("--steps", type=_positive_int, metavar="MONTHS",
+                   help="months per run (default: the experiment's)")
+    p.add_argument("--outputs", nargs="+", metavar="KEY",
+                   help="summary keys to analyse (default: integrity_mean large_firm_share "
+                        "field_experience public_confidence comply_rate)")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default results/sensitivity/EXPERIMENT-METHOD)")
+    _run_options(p)
+    p.set_defaults(func=cmd_sensitivity)
+
+    p = subparsers.add_parser(
+        "discover", help="scenario discovery (PRIM): where in a sweep does an outcome collapse?",
+        description="Read a sweep's runs.parquet and manifest, mark runs whose METRIC is at or "
+                    "below a cut-off (default: its 25th percentile over the runs) as cases, "
+                    "and find boxes of the varied parameters where cases concentrate (PRIM). "
+                    "Reports each box's parameter ranges, coverage, density and mass. "
+                    "See docs/analysis.md.")
+    p.add_argument("results_dir", metavar="RESULTS_DIR",
+                   help="a sweep folder (or a compare/sensitivity folder with sweep/ inside)")
+    p.add_argument("--metric", default="integrity_mean", metavar="KEY",
+                   help="summary key defining a case (default integrity_mean)")
+    side = p.add_mutually_exclusive_group()
+    side.add_argument("--below", type=_number, metavar="X",
+                      help="a case is a run with METRIC <= X")
+    side.add_argument("--above", type=_number, metavar="X",
+                      help="a case is a run with METRIC >= X")
+    p.add_argument("--quantile", type=_open_share, default=0.25, metavar="Q",
+                   help="without --below/--above, a case is METRIC <= its Q-quantile over the "
+                        "runs (default 0.25: the worst quarter)")
+    p.add_argument("--threshold", type=_share, metavar="DENSITY",
+                   help="choose the first box whose density reaches DENSITY (default: the box "
+                        "that best balances coverage and density)")
+    p.add_argument("--max-boxes", type=_positive_int, default=1, metavar="N",
+                   help="boxes to find by covering (default 1)")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default RESULTS_DIR/discovery-METRIC)")
+    p.set_defaults(func=cmd_discover)
+
+    p = subparsers.add_parser(
+        "plot", help="draw the standard figures of a run, sweep or comparison (PNG and SVG)",
+        description="Draw the standard figures of a results folder: a run folder (dmpsim run), "
+                    "a folder of runs, a sweep (dmpsim sweep), a comparison (dmpsim compare) "
+                    "or a sensitivity analysis (its sweep).")
+    p.add_argument("results_dir", metavar="RESULTS_DIR", help="the results folder")
+    p.add_argument("--out", metavar="DIR", help="figure folder (default RESULTS_DIR/figures)")
+    p.add_argument("--metric", default="integrity_mean", metavar="KEY",
+                   help="summary key of a sweep's heatmap (default integrity_mean)")
+    p.add_argument("--format", nargs="+", default=["png", "svg"], choices=["png", "svg", "pdf"],
+                   help="figure formats (default png svg)")
+    p.set_defaults(func=cmd_plot)
