@@ -75,6 +75,53 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .experiment import load_experiment
+    from .sweep import sweep
+
+    experiment = load_experiment(args.experiment)
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / experiment.name
+    steps = experiment.steps or experiment.effective_steps()
+    plan = (f"{experiment.n_points} design point(s) x {experiment.replications} replication(s) "
+            f"= {experiment.n_runs} runs of {steps} months ({experiment.design} design)")
+    if args.dry_run:
+        print(f"{experiment.source}: valid experiment '{experiment.name}': {plan}")
+        print(f"varied: {', '.join(experiment.keys)}")
+        return 0
+    if not args.quiet:
+        print(f"dmpsim sweep: {experiment.name} — {experiment.description}")
+        print(f"{plan}; results to {out}/")
+    try:
+        sweep(experiment, backend=args.backend, workers=args.workers, scheduler=args.scheduler,
+              out=out, resume=args.resume, retry_errors=args.retry_errors,
+              progress=False if args.quiet else None, part_size=args.part_size,
+              allow_code_change=args.allow_code_change, return_path=True)
+    except KeyboardInterrupt:
+        print(f"dmpsim: interrupted; every finished run is in {out}/parts. Finish with:\n"
+              f"  dmpsim sweep {args.experiment} --out {out} --resume", file=sys.stderr)
+        return 130
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    counts, session = manifest["counts"], manifest["sessions"][-1]
+    ran = session.get("runs_done", 0)
+    rate = session.get("runs_per_second") or 0.0
+    where = f"{session['backend']}, {session['workers']} worker(s)" if ran else "nothing left to run"
+    print(f"{counts['done']} of {counts['total']} runs done ({counts['ok']} ok, {counts['error']} "
+          f"with errors); this session {ran} runs in {session['wall_seconds']:.1f} s "
+          f"({rate:.1f} runs/s; {where})")
+    if counts["error"]:
+        print("Runs with errors have status 'error' and the message in the 'error' column; "
+              "re-run them with --resume --retry-errors.")
+    tables = ", ".join(manifest["files"][k] for k in ("runs", "series") if k in manifest["files"])
+    print(f"Results: {out}/ ({tables}, manifest.json)")
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from .app import serve
+
+    return serve(args.scenario, port=args.port, host=args.host)
+
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -118,9 +165,48 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list the bundled scenarios")
     p.set_defaults(func=cmd_scenarios)
 
+    from .sweep import BACKENDS
+
+    p = sub.add_parser("sweep", help="run an experiment: many runs over a design, streamed to disk",
+                       description="Run every (design point, replication) of an experiment file "
+                                   "and write runs.parquet (and series.parquet) to --out. "
+                                   "See docs/sweeps.md.")
+    p.add_argument("experiment", help="bundled experiment name (e.g. smoke) or path to a TOML file")
+    p.add_argument("--workers", type=_positive_int, metavar="N",
+                   help="worker processes (default: this machine's available cores)")
+    p.add_argument("--backend", choices=BACKENDS, default=None,
+                   help="serial, processes (default) or dask (default with --scheduler)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="existing Dask scheduler: tcp://HOST:8786, or a scheduler file "
+                        "(implies --backend dask)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default results/sweeps/NAME)")
+    p.add_argument("--resume", action="store_true",
+                   help="finish an interrupted sweep in --out: run only what is missing")
+    p.add_argument("--retry-errors", action="store_true",
+                   help="with --resume, also re-run the runs recorded with an error")
+    p.add_argument("--allow-code-change", action="store_true",
+                   help="with --resume, continue although the model's source changed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or header")
+    p.add_argument("--part-size", type=_positive_int, metavar="N",
+                   help="finished runs per part file while running (default 200)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the experiment and print its size without running it")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("app", help="start the classroom app in the browser (needs dmpsim[app])")
+    p.add_argument("--scenario", default="classroom",
+                   help="bundled scenario the app starts with (default classroom)")
+    p.add_argument("--port", type=_non_negative_int, default=8765,
+                   help="port on localhost (default 8765; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.set_defaults(func=cmd_app)
+
     p = sub.add_parser("validate", help="check a scenario file")
     p.add_argument("file", help="scenario TOML file")
     p.set_defaults(func=cmd_validate)
+    from .analysis.commands import add_commands
+
+    add_commands(sub)
     return parser
 
 

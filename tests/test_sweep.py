@@ -1,0 +1,324 @@
+"""Sweeps: the same table from every backend, nothing lost to kills or failing runs, resume."""
+
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import dmpsim
+from dmpsim.errors import InputError
+from dmpsim.experiment import load_experiment
+from dmpsim.metrics import SUMMARY_KEYS
+from dmpsim.sweep import (
+    Coordinator,
+    SerialBackend,
+    Store,
+    execute_run,
+    read_results,
+    result_columns,
+    simulate,
+    sweep,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Long enough (48 runs of ~30 ms on one worker) that a kill lands part-way through.
+KILL_EXPERIMENT = """
+description = "kill and resume"
+scenario = "classroom"
+seed = 5
+replications = 8
+steps = 48
+[parameters]
+"procurement.rule" = ["price", "quality", "direct"]
+"large_firms.entry_step" = [0, 12]
+[outputs]
+series = true
+interval = 12
+"""
+
+
+# Work functions must be importable by worker processes, so they live at module level.
+def fails_at_point_2(task):
+    if task.point == 2:
+        raise RuntimeError(f"model blew up at point {task.point}")
+    return simulate(task)
+
+
+def kills_its_worker_at_run_5(task):
+    if task.run_id == 5:
+        os._exit(13)        # as if the kernel's OOM killer took the worker
+    return simulate(task)
+
+
+def always_kills_its_worker(task):
+    os._exit(13)
+
+
+def comparable(table: pd.DataFrame) -> pd.DataFrame:
+    """Everything but the wall-clock time, with int columns widened (error rows carry nulls)."""
+    table = table.drop(columns=["elapsed"]).reset_index(drop=True)
+    return table.astype({c: float for c in table.columns if table[c].dtype.kind in "iu"})
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The smoke experiment run serially, in this process: what every other way must match."""
+    out = tmp_path_factory.mktemp("reference")
+    runs = sweep("smoke", backend="serial", out=out, progress=False)
+    return runs, pd.read_parquet(out / "series.parquet")
+
+
+def test_serial_sweep_writes_the_documented_tables(reference, tmp_path):
+    runs, series = reference
+    exp = load_experiment("smoke")
+    assert list(runs.columns) == result_columns(exp)
+    assert runs["run_id"].tolist() == list(range(exp.n_runs))
+    assert (runs["status"] == "ok").all() and (runs["error"] == "").all()
+    assert runs[["point", "replication"]].apply(tuple, axis=1).tolist() == [
+        exp.identity(i) for i in range(exp.n_runs)]
+    assert runs["seed"].tolist() == [exp.seed_for(p, r) for p, r in
+                                     zip(runs["point"], runs["replication"], strict=True)]
+    assert set(runs["procurement.rule"]) == {"price", "quality"}
+    assert not runs[list(SUMMARY_KEYS)].isna().all().any()
+    # Series: every 6th step of 24 (the last included), the chosen columns, ok runs only.
+    assert list(series.columns) == ["run_id", "step", *exp.outputs.columns]
+    assert series.groupby("run_id")["step"].apply(list).tolist() == [[6, 12, 18, 24]] * 24
+    manifest = json.loads((Path(runs.attrs["out"]) / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["counts"]["ok"] == 24
+    assert manifest["fingerprint"] == exp.fingerprint()
+    assert not (Path(runs.attrs["out"]) / "parts").exists()
+
+
+def test_processes_and_a_dask_local_cluster_give_the_serial_table(reference, tmp_path):
+    runs, series = reference
+    by_processes = sweep("smoke", backend="processes", workers=2, out=tmp_path / "p",
+                         progress=False)
+    pytest.importorskip("distributed")
+    by_dask = sweep("smoke", backend="dask", workers=2, out=tmp_path / "d", progress=False)
+    for other, folder in ((by_processes, "p"), (by_dask, "d")):
+        pd.testing.assert_frame_equal(comparable(other), comparable(runs))
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / folder / "series.parquet"),
+                                      series)
+    sessions = json.loads((tmp_path / "d" / "manifest.json").read_text())["sessions"]
+    assert sessions[-1]["backend"] == "dask" and sessions[-1]["workers"] == 2
+
+
+def test_any_row_reruns_alone_to_the_same_summary(reference):
+    runs, _ = reference
+    exp = load_experiment("smoke")
+    for _, row in runs.iloc[[0, 13, 23]].iterrows():
+        overrides = {k: row[k].item() if hasattr(row[k], "item") else row[k] for k in exp.keys}
+        alone = dmpsim.run(exp.scenario, seed=int(row["seed"]), steps=exp.steps,
+                           overrides=overrides)
+        for key in SUMMARY_KEYS:
+            a, b = alone.summary[key], row[key]
+            assert (math.isnan(a) and math.isnan(b)) or a == b, key
+        assert exp.rerun(int(row["run_id"])).summary == alone.summary
+
+
+def test_a_run_that_raises_is_recorded_and_the_rest_complete(reference, tmp_path):
+    runs, _ = reference
+    result = sweep("smoke", backend="processes", workers=2, out=tmp_path, progress=False,
+                   work=fails_at_point_2)
+    failed = result[result["status"] == "error"]
+    assert failed["point"].tolist() == [2] * 4
+    assert (failed["error"] == "RuntimeError: model blew up at point 2").all()
+    assert failed["traceback"].str.contains("fails_at_point_2").all()
+    # Its parameters are recorded with it; its summary is empty.
+    assert failed["procurement.rule"].tolist() == ["price"] * 4
+    assert failed["large_firms.bid_rate"].tolist() == [0.8] * 4
+    assert failed[list(SUMMARY_KEYS)].isna().all().all()
+    ok = result["status"] == "ok"
+    assert ok.sum() == 20
+    pd.testing.assert_frame_equal(comparable(result[ok]), comparable(runs[ok.to_numpy()]))
+
+
+def test_a_worker_that_dies_costs_only_its_own_run(reference, tmp_path):
+    runs, _ = reference
+    result = sweep("smoke", backend="processes", workers=2, out=tmp_path, progress=False,
+                   work=kills_its_worker_at_run_5)
+    failed = result[result["status"] == "error"]
+    assert failed["run_id"].tolist() == [5]
+    assert failed["error"].iloc[0].startswith("WorkerLost:")
+    ok = result["status"] == "ok"
+    assert ok.sum() == 23 and result["run_id"].is_unique
+    pd.testing.assert_frame_equal(comparable(result[ok]), comparable(runs[ok.to_numpy()]))
+
+
+def test_workers_that_always_die_stop_the_sweep_without_marking_runs(tmp_path):
+    """A broken set-up (every worker dies) is not a run's fault: stop, and record nothing."""
+    with pytest.raises(RuntimeError, match="died 3 times in a row without finishing a run"):
+        sweep("smoke", backend="processes", workers=2, out=tmp_path, progress=False,
+              work=always_kills_its_worker)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert manifest["counts"]["done"] == 0 and not Store(tmp_path).has_results()
+
+
+def test_resume_after_a_kill_gives_the_uninterrupted_table(tmp_path):
+    experiment = tmp_path / "kill.toml"
+    experiment.write_text(textwrap.dedent(KILL_EXPERIMENT), encoding="utf-8")
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dmpsim.cli", "sweep", str(experiment), "--out", str(out),
+         "--workers", "1", "--part-size", "2", "--quiet"],
+        cwd=tmp_path, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not glob.glob(str(out / "parts" / "runs-*.parquet")):
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "no part file appeared"
+        time.sleep(0.005)
+    # The coordinator, its fork server and its worker, all at once, with no chance to clean up.
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    assert not (out / "runs.parquet").exists()             # killed part-way through
+    partial = read_results(out)
+    assert 0 < len(partial) < 48 and partial["run_id"].is_unique
+    for part in (out / "parts").glob("*.parquet"):
+        pq.read_table(part)                                 # every file on disk is whole
+    # Debris a kill mid-write can leave: a temporary file, a series part without its runs part.
+    (out / "parts" / ".runs-000000046-000000047-x.parquet.k3j2.tmp").write_bytes(b"torn")
+    orphan = out / "parts" / "series-000000046-000000047-deadbeef00.parquet"
+    pq.write_table(pq.read_table(next((out / "parts").glob("series-*.parquet"))), orphan)
+
+    resumed = sweep(experiment, out=out, resume=True, workers=2, progress=False)
+    session = json.loads((out / "manifest.json").read_text())["sessions"][-1]
+    assert session["runs_done"] == 48 - len(partial)         # only what was missing
+    uninterrupted = sweep(experiment, backend="serial", out=tmp_path / "whole", progress=False)
+    assert resumed["run_id"].tolist() == list(range(48))    # no duplicates, none missing
+    pd.testing.assert_frame_equal(comparable(resumed), comparable(uninterrupted))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "series.parquet"),
+                                  pd.read_parquet(tmp_path / "whole" / "series.parquet"))
+    assert not list(out.glob(".*.tmp")) and not (out / "parts").exists()
+
+
+def test_resume_retries_errors_only_when_asked_and_never_duplicates(reference, tmp_path):
+    runs, series = reference
+    first = sweep("smoke", backend="serial", out=tmp_path, progress=False, part_size=4,
+                  work=fails_at_point_2)
+    assert (first["status"] == "error").sum() == 4
+    again = sweep("smoke", backend="serial", out=tmp_path, resume=True, progress=False)
+    pd.testing.assert_frame_equal(comparable(again), comparable(first))   # errors are results
+    retried = sweep("smoke", backend="serial", out=tmp_path, resume=True, retry_errors=True,
+                    progress=False)
+    sessions = json.loads((tmp_path / "manifest.json").read_text())["sessions"]
+    assert [s["runs_done"] for s in sessions] == [24, 0, 4]
+    pd.testing.assert_frame_equal(comparable(retried), comparable(runs))
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "series.parquet"), series)
+
+
+def test_a_folder_is_never_mixed_with_another_sweep(tmp_path):
+    sweep("smoke", backend="serial", out=tmp_path, progress=False)
+    with pytest.raises(InputError, match="already holds a sweep of 'smoke'.*--resume"):
+        sweep("smoke", backend="serial", out=tmp_path, progress=False)
+    changed = load_experiment("smoke").describe()   # same name, one value different
+    table = {"description": "changed", "name": "smoke", "scenario": "classroom", "seed": 2,
+             "replications": 4, "steps": 24,
+             "parameters": {"procurement.rule": ["price", "quality"]}}
+    assert changed["seed"] == 1
+    with pytest.raises(InputError, match="different experiment"):
+        sweep(table, backend="serial", out=tmp_path, resume=True, progress=False)
+    # The model's source changed since the sweep started: refuse, unless told otherwise.
+    manifest_path = tmp_path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["model_code"] = "0" * 16
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="model's source changed"):
+        sweep("smoke", backend="serial", out=tmp_path, resume=True, progress=False)
+    sweep("smoke", backend="serial", out=tmp_path, resume=True, progress=False,
+          allow_code_change=True)
+
+
+def test_bad_sweep_options_are_input_errors(tmp_path):
+    for options, key in (({"backend": "threads"}, "--backend"),
+                         ({"backend": "processes", "scheduler": "tcp://x:1"}, "--scheduler"),
+                         ({"workers": 0}, "--workers"),
+                         ({"backend": "serial", "workers": 2}, "--workers"),
+                         ({"part_size": 0}, "--part-size")):
+        with pytest.raises(InputError) as caught:
+            sweep("smoke", out=tmp_path, progress=False, **options)
+        assert caught.value.key == key
+    with pytest.raises(InputError, match="top-level function"):
+        sweep("smoke", out=tmp_path, progress=False, work=lambda task: simulate(task))
+
+
+class DeferredBackend(SerialBackend):
+    """Runs nothing at submit; each wait finishes the oldest run. Counts runs in flight."""
+
+    def __init__(self, window: int) -> None:
+        super().__init__(simulate)
+        self.size = window
+        self.queue: list[tuple[Future, object]] = []
+        self.most_in_flight = 0
+
+    def window(self) -> int:
+        return self.size
+
+    def submit(self, task):
+        future: Future = Future()
+        self.queue.append((future, task))
+        self.most_in_flight = max(self.most_in_flight, len(self.queue))
+        return future
+
+    def wait(self, futures, timeout):
+        future, task = self.queue.pop(0)
+        future.set_result(execute_run(task, self.work))
+        return [future]
+
+
+class CountingStore(Store):
+    def __init__(self, out: Path) -> None:
+        super().__init__(out)
+        self.part_rows: list[int] = []
+
+    def write_part(self, rows, columns, token):
+        self.part_rows.append(len(rows))
+        super().write_part(rows, columns, token)
+
+
+def test_the_coordinator_keeps_a_bounded_window_and_streams_parts(tmp_path):
+    """What keeps the coordinator's memory flat: at most `window` runs in flight and at most
+    `part_size` finished rows held before they go to disk."""
+
+    class Bar:
+        def update(self, n): pass
+        def set_postfix(self, **kw): pass
+
+    exp = load_experiment("smoke")
+    store = CountingStore(tmp_path)
+    backend = DeferredBackend(window=3)
+    coordinator = Coordinator(exp, store, backend, np.ones(exp.n_runs, dtype=bool),
+                              result_columns(exp), part_size=5, flush_seconds=3600, bar=Bar())
+    coordinator.drive()
+    assert backend.most_in_flight == 3
+    assert store.part_rows == [5, 5, 5, 5, 4]
+    assert len(list(tmp_path.glob("parts/runs-*.parquet"))) == 5
+    assert len(list(tmp_path.glob("parts/series-*.parquet"))) == 5
+    assert sorted(read_results(tmp_path)["run_id"]) == list(range(24))
+
+
+def test_progress_bar_counts_runs_when_asked(tmp_path, capsys):
+    sweep("smoke", backend="serial", out=tmp_path, progress=True)
+    assert "24/24" in capsys.readouterr().err
+    path = sweep("smoke", backend="serial", out=tmp_path, resume=True, progress=False,
+                 return_path=True)
+    assert path == tmp_path / "runs.parquet" and capsys.readouterr().err == ""
