@@ -34,7 +34,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +43,7 @@ import pandas as pd
 
 from .errors import InputError
 from .params import FLAT, check_tree, check_value, did_you_mean
-from .scenario import Scenario, bundled_dir, bundled_names, flatten, load_scenario
+from .scenario import Scenario, bundled_dir, bundled_names, flatten, load_scenario, read_toml
 
 if TYPE_CHECKING:
     from .runner import RunResult
@@ -813,18 +812,7 @@ def load_experiment(ref: str | Path | Experiment | dict[str, Any]) -> Experiment
             raise InputError(f"no bundled experiment of that name{did_you_mean(str(ref), names)};"
                              f" bundled: {', '.join(names)}", source=str(ref))
         path = bundled_dir("experiments") / f"{ref}.toml"
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read file: {exc}", source=source) from None
-    try:
-        table = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", source=source) from None
-    return parse_experiment(table, source, path.resolve().parent, path.stem)
+    return parse_experiment(read_toml(path), str(path), path.resolve().parent, path.stem)
 
 
 def salib_design(experiment: str | Path | Experiment) -> SalibDesign:

@@ -100,7 +100,8 @@ def _tables() -> list[str]:
     return sorted(tables)
 
 
-def read_scenario_file(path: Path) -> Scenario:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables, or an InputError naming the file (missing, unreadable, malformed)."""
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -109,9 +110,14 @@ def read_scenario_file(path: Path) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read file: {exc}", source=source) from None
     try:
-        table = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"malformed TOML: {exc}", source=source) from None
+
+
+def read_scenario_file(path: Path) -> Scenario:
+    source = str(path)
+    table = read_toml(path)
     description = table.get("description")
     if not isinstance(description, str) or not description.strip():
         raise InputError("missing 'description' (one line saying what situation this is)",
