@@ -265,14 +265,7 @@ def paired_difference(
         )
     d = t - b
     mean_diff, low, high = mean_ci(d, confidence, n_resamples, rng, method=method)
-    if d.size < 2:
-        effect = math.nan
-    else:
-        sd = float(np.std(d, ddof=1))
-        if sd > 0.0:
-            effect = mean_diff / sd
-        else:
-            effect = 0.0 if mean_diff == 0.0 else math.copysign(math.inf, mean_diff)
+    effect = math.nan if d.size < 2 else _standardised(mean_diff, float(np.std(d, ddof=1)))
     return DifferenceResult(
         mean_diff=mean_diff,
         low=low,
@@ -339,11 +332,7 @@ def independent_difference(
     else:
         ss = (t.size - 1) * np.var(t, ddof=1) if t.size > 1 else 0.0
         ss += (b.size - 1) * np.var(b, ddof=1) if b.size > 1 else 0.0
-        sd = math.sqrt(ss / dof)
-        if sd > 0.0:
-            effect = mean_diff / sd
-        else:
-            effect = 0.0 if mean_diff == 0.0 else math.copysign(math.inf, mean_diff)
+        effect = _standardised(mean_diff, math.sqrt(ss / dof))
     return DifferenceResult(
         mean_diff=mean_diff,
         low=low,
@@ -352,6 +341,13 @@ def independent_difference(
         significant=_excludes_zero(low, high),
         n=n,
     )
+
+
+def _standardised(mean_diff: float, sd: float) -> float:
+    """A difference in standard deviations; with no spread, 0 or an infinity of its sign."""
+    if sd > 0.0:
+        return mean_diff / sd
+    return 0.0 if mean_diff == 0.0 else math.copysign(math.inf, mean_diff)
 
 
 _TABLE_COLUMNS = [
