@@ -216,9 +216,9 @@ def test_response_and_reply_equations_match_the_code():
     rng = random.Random(2)
     for _ in range(300):
         sigma, v, lev, dep, k, sec = (rng.random() for _ in range(6))
-        wI, wL, wD, cT, cW = (rng.uniform(0, 3) for _ in range(5))
+        wI, wL, wD, cT, cW, rho = (rng.uniform(0, 3) for _ in range(6))
         doc = (
-            (1 - v) + wD * dep - wI * v * sigma - 0.5 * k,
+            (1 - v) + wD * dep - wI * v * sigma - 0.5 * k - rho,
             0.2 + 0.5 * k,
             wI * v * (sigma - 0.5) + wL * (lev - 0.5) - wD * dep,
             1.5 * wI * v * (sigma - 0.7) + wL * (lev - 0.5) - 1.5 * wD * dep - cT,
@@ -226,8 +226,16 @@ def test_response_and_reply_equations_match_the_code():
         )
         code = C.response_utilities(sigma, v, lev, dep, k, sec, integrity_weight=wI,
                                     leverage_weight=wL, dependence_weight=wD, threaten_cost=cT,
-                                    withdraw_cost=cW)
+                                    withdraw_cost=cW, reputation_at_risk=rho)
         assert code == pytest.approx(doc)
+        # The discovery a pressed practitioner expects (rho = w_R R D-hat).
+        trans, b, wT, wO = (rng.random() for _ in range(4))
+        mandate, board = rng.random() < 0.5, rng.random() < 0.5
+        published = 1.0 if mandate else trans
+        expected = (published * min(1.0, b + wT * trans + wO * board)
+                    + (1 - published) * min(1.0, b + wO * board))
+        assert C.expected_discovery(trans, mandate, board, base=b, transparency_weight=wT,
+                                    oversight_weight=wO) == pytest.approx(expected)
         temp = rng.uniform(0.05, 2)
         z = sum(math.exp(u / temp) for u in doc)
         assert C.choice_probabilities(code, temp) == pytest.approx([math.exp(u / temp) / z for u in doc])

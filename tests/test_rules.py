@@ -486,3 +486,17 @@ def test_absorb_and_exit():
     assert not D.should_exit(5, 6, 0)
     # An insolvent organisation finishes its running contracts first.
     assert not D.should_exit(12, 6, 1)
+
+
+def test_reputation_at_risk_deters_giving_in():
+    """What discovery would cost lowers the chance of complying, and more so the likelier it is."""
+    kw = {"integrity_weight": 2.2, "leverage_weight": 1.2, "dependence_weight": 1.6,
+          "threaten_cost": 1.0, "withdraw_cost": 1.6}
+    firm = (0.7, 0.45, 0.55, 0.7, 0.1, 1.0)   # stake, values, leverage, dependence, craft, security
+    comply = [C.choice_probabilities(C.response_utilities(*firm, **kw, reputation_at_risk=r),
+                                     0.35)[0] for r in (0.0, 0.5, 1.0)]
+    assert comply[0] > comply[1] > comply[2]
+    disc = {"base": 0.08, "transparency_weight": 0.3, "oversight_weight": 0.35}
+    assert C.expected_discovery(0.3, False, False, **disc) < C.expected_discovery(0.9, False, False, **disc)
+    assert C.expected_discovery(0.3, False, False, **disc) < C.expected_discovery(0.3, True, False, **disc)
+    assert C.expected_discovery(0.3, False, False, **disc) < C.expected_discovery(0.3, False, True, **disc)

@@ -185,6 +185,7 @@ def response_utilities(
     dependence_weight: float,
     threaten_cost: float,
     withdraw_cost: float,
+    reputation_at_risk: float = 0.0,
 ) -> tuple[float, float, float, float, float]:
     """Utilities of (comply, negotiate, push back, threaten, withdraw) for one pressure episode.
 
@@ -194,9 +195,13 @@ def response_utilities(
     leverage ("reputation and credibility in the field also served as valuable leverage"); need
     for this client's money pulls towards compliance ("the pressure to comply may be greater");
     walking away is costly and rare ("most practitioners we interviewed had never pulled out").
+    Giving in to a control demand also puts reputation at risk, should it come to light
+    (`reputation_at_risk`, see `expected_discovery`): "If I had a reputation of just giving
+    authorities what they want from these processes, I'm of no use".
     """
     principled = integrity_weight * values
-    comply = (1.0 - values) + dependence_weight * dependence - principled * stake - 0.5 * craft
+    comply = ((1.0 - values) + dependence_weight * dependence - principled * stake - 0.5 * craft
+              - reputation_at_risk)
     negotiate = 0.2 + 0.5 * craft
     push_back = (
         principled * (stake - 0.5) + leverage_weight * (leverage - 0.5) - dependence_weight * dependence
@@ -298,6 +303,20 @@ def discovery_chance(published: bool, transparency: float, oversight: bool, *, b
     if oversight:
         chance += oversight_weight
     return min(1.0, chance)
+
+
+def expected_discovery(transparency: float, mandate: bool, oversight: bool, *, base: float,
+                       transparency_weight: float, oversight_weight: float) -> float:
+    """Chance, as a practitioner sees it while pressed, that giving in would come to light.
+
+    The report is published for sure under a transparency mandate, otherwise with the
+    commissioner's transparency as chance; `discovery_chance` does the rest.
+    """
+    published = 1.0 if mandate else transparency
+    kwargs = {"base": base, "transparency_weight": transparency_weight,
+              "oversight_weight": oversight_weight}
+    return (published * discovery_chance(True, transparency, oversight, **kwargs)
+            + (1.0 - published) * discovery_chance(False, transparency, oversight, **kwargs))
 
 
 def follow_through(commitment: float, integrity: float, upfront_commitment: bool, u: float) -> float:

@@ -380,11 +380,19 @@ class DMPMarket(mesa.Model):
             response, outcome = ("push_back", "upheld") if protect else ("comply", "complied")
         else:
             leverage = (reputation + craft + security) / 3.0
+            at_risk = 0.0
+            if kind in CONTROL_PRESSURES:
+                # What discovery would cost: only giving in to control counts as manipulation.
+                dp, gov = self.p.discovery, self.p.governance
+                at_risk = rp.discovery_weight * reputation * rules.expected_discovery(
+                    body.transparency, gov.transparency_mandate, gov.oversight_board,
+                    base=dp.base, transparency_weight=dp.transparency,
+                    oversight_weight=dp.oversight)
             utilities = rules.response_utilities(
                 stake, values, leverage, dependence, craft, security,
                 integrity_weight=rp.integrity_weight, leverage_weight=rp.leverage_weight,
                 dependence_weight=rp.dependence_weight, threaten_cost=rp.threaten_cost,
-                withdraw_cost=rp.withdraw_cost,
+                withdraw_cost=rp.withdraw_cost, reputation_at_risk=at_risk,
             )
             response = RESPONSES[rules.pick(rules.choice_probabilities(utilities, rp.temperature),
                                             self.random.random())]
@@ -413,6 +421,7 @@ class DMPMarket(mesa.Model):
                                 dependence_weight=rp.dependence_weight,
                                 threaten_cost=rp.threaten_cost,
                                 withdraw_cost=rp.withdraw_cost * rp.escalated_withdraw_cost,
+                                reputation_at_risk=at_risk,
                             ),
                             rp.temperature,
                         ),

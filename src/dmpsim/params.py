@@ -180,6 +180,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "leverage_weight": P(1.2, float, 0, None, "", "weight of leverage (reputation, experience, runway)"),
         "dependence_weight": P(1.6, float, 0, None, "", "weight of dependence on this client"),
         "withdraw_cost": P(1.6, float, 0, None, "", "fixed cost of walking away"),
+        "discovery_weight": P(2.0, float, 0, None, "", "weight of reputation times the chance of discovery against giving in to control"),
         "escalated_withdraw_cost": P(0.5, float, 0, 1, "share", "share of the cost of walking away left once the commissioner threatens not to pay"),
         "threaten_cost": P(1.0, float, 0, None, "", "fixed cost of threatening to walk away"),
         "back_down_base": P(-0.3, float, None, None, "logit", "commissioner's base log-odds of backing down"),
