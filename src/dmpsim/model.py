@@ -29,11 +29,6 @@ from .params import (
     resolve,
 )
 
-EPISODE_COLUMNS = (
-    "contract", "step", "phase", "type", "response", "reply", "outcome",
-    "practitioner", "practitioner_kind", "commissioner",
-)
-
 
 def _beta(rng: np.random.Generator, mean: float, size: int, concentration: float = 6.0) -> np.ndarray:
     """Beta draws with the given mean; degenerate means give constants."""
