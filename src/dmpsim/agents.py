@@ -102,6 +102,9 @@ class Practitioner(mesa.Agent):
         government_dependence: float,
         other_income: float,
         safety_net_funding: float,
+        learning: float = 1.0,
+        tender_skill: float = 0.0,
+        familiarity: float = UNKNOWN_TRUST,
     ) -> None:
         super().__init__(model)
         self.kind = kind
@@ -117,6 +120,12 @@ class Practitioner(mesa.Agent):
         self.government_dependence = government_dependence
         self.other_income = other_income
         self.safety_net_funding = safety_net_funding
+        # Experience gained per process delivered: below 1 where DMPs are not the core business.
+        self.learning = learning
+        # How experienced its bids look on paper (bid teams), whatever its DMP experience.
+        self.tender_skill = tender_skill
+        # Commissioners' trust in it before working together (other government work).
+        self.familiarity = familiarity
         self.active = True
         self.entered_step = model.steps
         self.exited_step: int | None = None

@@ -132,10 +132,10 @@ class DMPMarket(mesa.Model):
                 government_dependence=k.government_dependence,
                 other_income=k.other_income,
                 safety_net_funding=k.safety_net_funding if funded else 0.0,
+                learning=k.learning,
+                tender_skill=k.tender_skill,
+                familiarity=k.familiarity,
             )
-            p.learning = k.learning
-            p.tender_skill = k.tender_skill
-            p.familiarity = k.familiarity
             self.practitioners.append(p)
             self.practitioner_by_id[p.unique_id] = p
             made.append(p)
