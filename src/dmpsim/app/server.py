@@ -78,6 +78,12 @@ def app_environment(scenario: str) -> dict[str, str]:
         "SOLARA_CHECK_HOOKS": "off",
         "MPLBACKEND": "Agg",
         "PYTHONUNBUFFERED": "1",
+        # On plain-http localhost Solara warns, at every first visit, that it falls back to
+        # SameSite=lax cookies: right for a classroom machine, and noise for a teacher.
+        "PYTHONWARNINGS": ",".join(filter(None, [
+            os.environ.get("PYTHONWARNINGS", ""),
+            "ignore:Cookies with samesite=none require https:UserWarning",
+        ])),
     })
 
 
