@@ -170,6 +170,27 @@ def test_workers_that_always_die_stop_the_sweep_without_marking_runs(tmp_path):
     assert manifest["counts"]["done"] == 0 and not Store(tmp_path).has_results()
 
 
+def test_a_task_the_pool_never_delivers_is_run_again(reference, tmp_path, monkeypatch):
+    """A lost task (never started, never finished, no worker dead) must not hang the sweep."""
+    sweep_module = sys.modules["dmpsim.sweep"]   # `dmpsim.sweep` itself is the function
+    monkeypatch.setattr(sweep_module, "STALL_SECONDS", 1.0)
+    real_submit = sweep_module.ProcessBackend.submit
+    lost = []
+
+    def submit_losing_run_7_once(self, task):
+        if task.run_id == 7 and not lost:
+            lost.append(task.run_id)
+            return Future()          # pending forever, as the undelivered task was
+        return real_submit(self, task)
+
+    monkeypatch.setattr(sweep_module.ProcessBackend, "submit", submit_losing_run_7_once)
+    runs, _ = reference
+    result = sweep("smoke", backend="processes", workers=2, out=tmp_path, progress=False)
+    assert lost == [7]
+    assert (result["status"] == "ok").all() and result["run_id"].is_unique
+    pd.testing.assert_frame_equal(comparable(result), comparable(runs))
+
+
 def test_resume_after_a_kill_gives_the_uninterrupted_table(tmp_path):
     experiment = tmp_path / "kill.toml"
     experiment.write_text(textwrap.dedent(KILL_EXPERIMENT), encoding="utf-8")

@@ -75,7 +75,13 @@ PART_SERIES_ROWS = 20_000
 MERGE_ROWS = 10_000
 # Pool breakages in a row, with no run finished in between, after which the sweep stops: then
 # the workers themselves are failing (e.g. a script without `if __name__ == "__main__":`).
+_log = logging.getLogger("dmpsim.sweep")
 MAX_BREAKS_WITHOUT_PROGRESS = 3
+# A local pool whose tasks have all sat undelivered (none running, none finished, no worker
+# dead) this long has lost them: on Python 3.11 a ProcessPoolExecutor restarted after workers
+# died was seen, rarely, to leave a task undelivered with its worker idle. A long run is not
+# a stall: its future is running.
+STALL_SECONDS = 60.0
 
 
 # -- one run, in a worker ---------------------------------------------------------------------
@@ -689,6 +695,7 @@ class Coordinator:
         # pool (proof that the pool itself works), so a broken set-up does not mark them all.
         self.unconfirmed: list[dict[str, Any]] = []
         self.breaks_in_a_row = 0
+        self.last_progress = time.monotonic()
 
     def tasks(self) -> Iterator[RunTask]:
         exp = self.experiment
@@ -745,11 +752,18 @@ class Coordinator:
                 except RunLost as exc:
                     row = _error_row(task, str(exc))
                 self.breaks_in_a_row = 0
+                self.last_progress = time.monotonic()
                 for confirmed in self.unconfirmed:
                     self.record(confirmed)
                 self.unconfirmed = []
                 self.record(row)
+            if not broken and inflight and self._stalled(inflight):
+                _log.warning("no run started or finished for %.0f s and no worker died: "
+                             "restarting the workers and running the runs in flight again",
+                             STALL_SECONDS)
+                broken = True
             if broken:
+                self.last_progress = time.monotonic()
                 self.breaks_in_a_row += 1
                 if self.breaks_in_a_row >= MAX_BREAKS_WITHOUT_PROGRESS:
                     raise RuntimeError(
@@ -766,6 +780,12 @@ class Coordinator:
                                 or time.monotonic() - self.buffered_at >= self.flush_seconds):
                 self.flush()
         self.flush()
+
+    def _stalled(self, inflight: dict[Any, Any]) -> bool:
+        """Local pools only: a cluster may legitimately hold tasks while it scales up."""
+        return (isinstance(self.backend, ProcessBackend)
+                and time.monotonic() - self.last_progress > STALL_SECONDS
+                and not any(future.running() for future in inflight))
 
     def record(self, row: dict[str, Any]) -> None:
         if not self.buffer:
