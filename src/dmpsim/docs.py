@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import metrics
-from .params import KINDS, SCHEMA, P
+from .model.params import KINDS, SCHEMA, P
 
 ODD_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "ODD.md"
 """docs/ODD.md in the source tree (this module is src/dmpsim/docs.py)."""

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .params import FLAT, check_tree, check_value, did_you_mean
+from .model.params import FLAT, check_tree, check_value, did_you_mean
 from .scenario import Scenario, bundled_dir, bundled_names, flatten, load_scenario, read_toml
 
 if TYPE_CHECKING:

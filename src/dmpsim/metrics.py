@@ -8,11 +8,12 @@ produces is listed.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .params import INDEPENDENT_KINDS, KINDS, PRESSURE_TYPES, RESPONSES
+from .model.params import INDEPENDENT_KINDS, KINDS, PRESSURE_TYPES, RESPONSES
 
 if TYPE_CHECKING:
     from .model import DMPMarket
@@ -39,8 +40,13 @@ SUMMARY_KEYS: dict[str, str] = {
     "contracts_completed": "contracts completed in the run",
     "contracts_withdrawn": "contracts the practitioner walked away from",
     "declines": "tenders a practitioner declined to bid for because of red flags",
+    "pre_empted": "control attempts headed off before they became episodes",
+    "tenders": "processes commissioners put out to tender in the run",
+    "given_in_rate_reliant": "share of episodes met by independents living on commissioned income alone that ended given in to (complied or conceded)",
+    "given_in_rate_secure": "the same for independents with a funder or other income",
     "scandals": "completed processes whose manipulation was discovered",
-    "exits": "organisations that exited because they could not pay their way",
+    "exits": "organisations that exited (could not pay their way; large firms also when DMP work cost them money or their name)",
+    "exits_independent": "independent organisations that exited",
     "entries": "new independent organisations that started",
     "hhi_final": "Herfindahl-Hirschman index of contract value by organisation over the last year",
 }
@@ -49,6 +55,9 @@ CONTRACT_COLUMNS: dict[str, str] = {
     "contract": "contract id",
     "commissioner": "commissioner's agent id",
     "level": "commissioner's level: local, regional, national, other",
+    "commissioner_kind": "commissioner's kind: council, regional_government, national_government, department, legislature, other_body",
+    "honesty": "commissioner's honesty about the politics (0-1, hidden from the practitioner)",
+    "trust": "commissioner's trust in the lead at award (0-1): past work together, or familiarity",
     "practitioner": "lead practitioner's agent id",
     "practitioner_kind": "lead's kind: independent_nonprofit, independent_commercial, freelancer, large_firm",
     "partner": "consortium partner's agent id (-1 for none)",
@@ -62,16 +71,18 @@ CONTRACT_COLUMNS: dict[str, str] = {
     "reputation": "lead's reputation at award (0-1)",
     "experience": "lead's experience at award (processes)",
     "has_safety_net": "lead has an external or philanthropic funder",
+    "reliant": "lead lives on commissioned income alone (no funder, no other income)",
     "funded_by_commissioner": "the commissioner pays (false: a separate funder pays)",
     "clarity": "roles and terms were settled up front",
     "n_episodes": "pressure episodes during the contract",
+    "pre_empted": "control attempts headed off before they became episodes (red-flag skill)",
     "escalated": "the commissioner threatened not to pay",
     "withheld": "payment withheld (k)",
     "status": "completed or withdrawn",
     "manipulated": "a control demand was met in full",
     "published": "all materials and the report were published",
     "discovered": "manipulation came to light (a scandal)",
-    "integrity": "integrity score (0-1): mean of the five dimensions; NaN if withdrawn",
+    "integrity": "integrity score (0-1): geometric mean of the five dimensions; NaN if withdrawn",
     "independence": "independence of information and experts (0-1)",
     "authorship": "participants' authorship of the report (0-1)",
     "transparency": "transparency (0-1)",
@@ -86,11 +97,13 @@ EPISODE_COLUMN_DOCS: dict[str, str] = {
     "phase": "design_recruitment, learning, deliberation or report",
     "type": "pressure type: " + ", ".join(PRESSURE_TYPES),
     "response": "practitioner's response: " + ", ".join(RESPONSES),
-    "reply": "commissioner's reply: none, back_down, settle, escalate (threat not to pay)",
-    "outcome": "how it ended: complied, settled, upheld, conceded (gave in after escalation), withdrawn",
+    "reply": "commissioner's reply: none, back_down, settle, escalate (threat not to pay), insist (on its method)",
+    "outcome": "how it ended: complied, settled, upheld, conceded (gave in after escalation or insistence), withdrawn",
     "practitioner": "lead practitioner's agent id",
     "practitioner_kind": "lead's kind",
     "commissioner": "commissioner's agent id",
+    "reliant": "lead lives on commissioned income alone (no funder, no other income)",
+    "has_safety_net": "lead has an external or philanthropic funder",
 }
 
 PRACTITIONER_COLUMNS: dict[str, str] = {
@@ -98,7 +111,9 @@ PRACTITIONER_COLUMNS: dict[str, str] = {
     "practitioner": "agent id",
     "kind": "practitioner kind",
     "active": "still in the market",
+    "exit_reason": "why it left: insolvent, losses (a large firm's DMP line), reputation; empty while active",
     "has_safety_net": "has an external funder",
+    "reliant": "lives on commissioned income alone (no funder, no other income)",
     "experience": "processes' worth of experience",
     "reputation": "reputation in the field (0-1)",
     "reserves": "cash reserves (k)",
@@ -107,6 +122,7 @@ PRACTITIONER_COLUMNS: dict[str, str] = {
     "won": "contracts won so far",
     "delivered": "processes delivered so far (as lead, partner or subcontractor)",
     "episodes_met": "pressure episodes met so far as lead",
+    "complied": "episodes given in to so far (complied, or conceded after escalation or insistence)",
     "threats": "threats to withdraw so far",
     "withdrawals": "contracts walked away from so far",
     "declines": "tenders declined on red flags so far",
@@ -124,6 +140,7 @@ MODEL_COLUMN_DOCS: dict[str, str] = {
     "pressure_share": "share of this month's completed processes that met pressure",
     **{f"episodes_{k}": f"pressure episodes of type {k} this month" for k in PRESSURE_TYPES},
     **{f"response_{r}": f"responses '{r}' this month" for r in RESPONSES},
+    "pre_empted": "control attempts headed off this month before they became episodes",
     "declines": "tenders declined on red flags this month",
     **{f"share_value_{k}": f"{k}'s share of contract value over the last 12 months" for k in KINDS},
     **{f"awarded_{k}": f"contracts won by {k} this month" for k in KINDS},
@@ -134,6 +151,7 @@ MODEL_COLUMN_DOCS: dict[str, str] = {
     "field_experience": "experience held by active organisations (processes)",
     "hhi": "Herfindahl-Hirschman index of contract value by organisation, last 12 months",
     "public_confidence": "public confidence in mini-publics (0-1)",
+    "adopters": "share of commissioners that use mini-publics",
     "commissioning_rate": "tenders per commissioner this month",
     "implementation": "mean follow-through of responses made this month",
     "field_lessons_pool": "lessons published to the field (cumulative)",
@@ -141,12 +159,12 @@ MODEL_COLUMN_DOCS: dict[str, str] = {
 
 
 TEXT_COLUMNS = {"level", "practitioner_kind", "rule", "status", "response", "phase", "type",
-                "reply", "outcome", "kind"}
+                "reply", "outcome", "kind", "commissioner_kind", "exit_reason"}
 FLAG_COLUMNS = {"has_safety_net", "funded_by_commissioner", "clarity", "escalated", "manipulated",
-                "published", "discovered", "active"}
+                "published", "discovered", "active", "reliant"}
 INT_COLUMNS = {"contract", "commissioner", "practitioner", "partner", "freelancer", "award_step",
-               "end_step", "n_episodes", "step", "year", "won", "delivered", "episodes_met",
-               "threats", "withdrawals", "declines"}
+               "end_step", "n_episodes", "pre_empted", "step", "year", "won", "delivered",
+               "episodes_met", "complied", "threats", "withdrawals", "declines"}
 
 
 def _table(rows: list, columns: list[str]) -> pd.DataFrame:
@@ -216,13 +234,29 @@ def summarise(model: DMPMarket, contracts: pd.DataFrame, episodes: pd.DataFrame)
         "contracts_completed": len(completed),
         "contracts_withdrawn": int((contracts["status"] == "withdrawn").sum()),
         "declines": int(sum(p.declines for p in model.practitioners)),
+        "pre_empted": int(contracts["pre_empted"].sum()) if len(contracts) else 0,
+        "tenders": int(model.tenders_total),
+        "given_in_rate_reliant": _given_in(episodes, reliant=True),
+        "given_in_rate_secure": _given_in(episodes, reliant=False),
         "scandals": int(completed["discovered"].sum()),
         "exits": model.exits,
+        "exits_independent": sum(1 for p in model.practitioners
+                                 if not p.active and p.is_independent),
         "entries": model.entries,
         "hhi_final": float(model.hhi()),
     }
     assert list(summary) == list(SUMMARY_KEYS)
-    return summary
+    # Plain Python numbers: JSON-ready, whatever pandas handed back.
+    return {k: (int(v) if isinstance(v, numbers.Integral) else float(v))
+            for k, v in summary.items()}
+
+
+def _given_in(episodes: pd.DataFrame, reliant: bool) -> float:
+    if not len(episodes):
+        return math.nan
+    own = episodes[episodes["practitioner_kind"].isin(INDEPENDENT_KINDS)
+                   & (episodes["reliant"] == reliant)]
+    return float(own["outcome"].isin(("complied", "conceded")).mean()) if len(own) else math.nan
 
 
 def _implementation(completed: pd.DataFrame) -> float:

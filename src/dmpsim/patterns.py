@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .params import CONTROL_PRESSURES, INDEPENDENT_KINDS, OUTPUT_PRESSURES
+from .model.params import CONTROL_PRESSURES, INDEPENDENT_KINDS, OUTPUT_PRESSURES
 
 
 def final_practitioners(practitioners: pd.DataFrame) -> pd.DataFrame:

@@ -48,7 +48,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .errors import InputError  # noqa: E402
-from .params import KINDS, PRESSURE_TYPES, RESPONSES  # noqa: E402
+from .model.params import KINDS, PRESSURE_TYPES, RESPONSES  # noqa: E402
 
 __all__ = [
     "KIND_COLOURS",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .params import FLAT, build_params, check_value, did_you_mean, resolve
+from .model.params import FLAT, build_params, check_value, did_you_mean, resolve
 
 RESERVED = {"description", "name"}
 

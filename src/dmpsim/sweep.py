@@ -156,10 +156,9 @@ def _error_row(task: RunTask, message: str) -> dict[str, Any]:
             "traceback": "", "elapsed": math.nan}
 
 
-# Modules that present or organise results but do not change what a run computes.
-# Layers above the core: editing them cannot change a run's numbers.
-_NOT_MODEL = {"cli.py", "sweep.py", "experiment.py", "plots.py", "docs.py"}
-_NOT_MODEL_PACKAGES = {"analysis", "app"}
+# What computes a run: the model folder, and the modules that turn a market into tables and a
+# scenario file into parameters. Everything else presents or organises results.
+_MODEL_CODE = ("model", "scenario.py", "runner.py", "metrics.py")
 
 
 def model_code_hash() -> str:
@@ -170,9 +169,9 @@ def model_code_hash() -> str:
     """
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        if path.name in _NOT_MODEL or _NOT_MODEL_PACKAGES & set(path.relative_to(root).parts):
-            continue
+    paths = [root / name for name in _MODEL_CODE if name.endswith(".py")]
+    paths += sorted((root / "model").rglob("*.py"))
+    for path in sorted(paths):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -43,8 +43,8 @@ import pandas as pd
 from ..errors import InputError
 from ..experiment import parse_experiment
 from ..metrics import SUMMARY_KEYS
+from ..model.params import FLAT, KINDS, PRESSURE_TYPES, RESPONSES
 from ..outputs import atomic_write_csv, atomic_write_parquet, atomic_write_text, jsonable
-from ..params import FLAT, KINDS, PRESSURE_TYPES, RESPONSES
 from ..scenario import Scenario, bundled_names, load_scenario
 from . import stats
 from .report import (

@@ -36,8 +36,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..metrics import SUMMARY_KEYS
+from ..model.params import FLAT, did_you_mean
 from ..outputs import atomic_write_csv, atomic_write_text, jsonable
-from ..params import FLAT, did_you_mean
 from .prim import PrimBox, prim_boxes
 from .report import Report, analysis_versions, fmt_number, shell_command, versions_line
 

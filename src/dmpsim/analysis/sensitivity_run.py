@@ -50,8 +50,8 @@ import pandas as pd
 from ..errors import InputError
 from ..experiment import Experiment, load_experiment, parse_experiment
 from ..metrics import SUMMARY_KEYS
+from ..model.params import FLAT, did_you_mean
 from ..outputs import atomic_write_csv, atomic_write_parquet, atomic_write_text, jsonable
-from ..params import FLAT, did_you_mean
 from . import sensitivity
 from .report import Report, analysis_versions, fmt_number, shell_command, versions_line
 

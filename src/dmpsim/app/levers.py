@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import DMPMarket
-from ..params import FLAT
+from ..model.params import FLAT
 from ..scenario import bundled_names, load_scenario
 
 USE_SCENARIO = "scenario's value"

@@ -32,7 +32,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-from ..params import INDEPENDENT_KINDS, KINDS, LEVELS, PRESSURE_TYPES, RESPONSES
+from ..model.params import INDEPENDENT_KINDS, KINDS, LEVELS, PRESSURE_TYPES, RESPONSES
 from ..plots import (
     KIND_COLOURS,
     KIND_HATCHES,

@@ -1,11 +1,12 @@
-"""Tenders: who bids, at what price, and who wins under each procurement rule.
+"""Procurement (ODD §7.2): screening, who bids, at what price, and who wins under each rule.
 
-Pure functions of numbers; the model gathers the bidders and draws the random numbers.
+Pure functions of numbers; the market gathers the bidders and draws the random numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 MIN_PRICE_FACTOR = 0.1
 """Lowest price a bidder offers, as a share of the cost of an adequate design."""
@@ -34,17 +35,16 @@ def perceived_hazard(hazard: float, honesty: float, skill: float, noise: float) 
     return apparent + noise * (1.0 - skill)
 
 
-def will_bid(perceived: float, security: float, remembered_trust: float, *, threshold: float,
-             need_lowers_bar: float, avoid_trust: float) -> bool:
+def will_bid(perceived: float, security: float, remembered_trust: float, sc: Any) -> bool:
     """Whether a practitioner bids, having screened the commissioner for red flags.
 
     Need for income lowers the bar: "Sometimes it's important to go ahead with a project in
     conditions that are unfavourable" [P]; a commissioner remembered badly is avoided ("know
-    what—and who—to avoid in the future").
+    what—and who—to avoid in the future"). `sc` is the screening section.
     """
-    if remembered_trust < avoid_trust:
+    if remembered_trust < sc.avoid_trust:
         return False
-    return perceived <= threshold + need_lowers_bar * (1.0 - security)
+    return perceived <= sc.decline_threshold + sc.need_lowers_bar * (1.0 - security)
 
 
 def bid_price(need: float, budget: float, markup: float, rule: str, price_shading: float,
