@@ -28,7 +28,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import dmpsim  # noqa: E402
-from dmpsim.params import INDEPENDENT_KINDS  # noqa: E402
+from dmpsim.model.params import INDEPENDENT_KINDS  # noqa: E402
 from dmpsim.scenario import load_scenario  # noqa: E402
 
 TARGET_SECONDS = 0.5

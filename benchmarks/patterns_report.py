@@ -22,7 +22,7 @@ import pandas as pd
 
 import dmpsim
 from dmpsim import patterns
-from dmpsim.params import CONTROL_PRESSURES, INDEPENDENT_KINDS, OUTPUT_PRESSURES, PRESSURE_TYPES
+from dmpsim.model.params import CONTROL_PRESSURES, INDEPENDENT_KINDS, OUTPUT_PRESSURES, PRESSURE_TYPES
 
 SEEDS = range(6)          # tests/test_patterns.py: SEEDS
 LEVER_SEEDS = range(4)    # tests/test_patterns.py: commercialised_runs

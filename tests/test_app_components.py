@@ -26,7 +26,7 @@ from dmpsim.app.levers import (
     twin,
 )
 from dmpsim.errors import InputError
-from dmpsim.params import PRESSURE_TYPES
+from dmpsim.model.params import PRESSURE_TYPES
 from dmpsim.scenario import load_scenario
 
 os.environ.setdefault("MPLBACKEND", "Agg")

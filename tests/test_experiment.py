@@ -11,7 +11,7 @@ import pytest
 from dmpsim import cli
 from dmpsim.errors import InputError
 from dmpsim.experiment import Factor, load_experiment, run_seed, salib_design
-from dmpsim.params import FLAT
+from dmpsim.model.params import FLAT
 
 HEAD = 'description = "test"\nscenario = "classroom"\nseed = 3\n'
 
@@ -213,9 +213,9 @@ BAD = [
      "procurement.weight_price", "unknown option 'nun' (did you mean 'num'?)"),
     ('[parameters]\n"procurement.weight_price" = { distribution = "uniform", lo = 0, hi = 1 }\n',
      HEAD, "procurement.weight_price", "needs a sampling design"),
-    ('[parameters]\n"response.integrity_weight" = { distribution = "normal", mean = 2, sd = 1 }\n'
+    ('[parameters]\n"response.integrity_weight" = { distribution = "normal", mean = 2, sd = 1, lo = 3, hi = 1 }\n'
      '[design]\ntype = "lhs"\nsamples = 4\n', HEAD, "response.integrity_weight",
-     "needs lo and hi"),
+     "lo must be below hi"),
     ('[parameters]\n"procurement.rule" = ["price"]\n[design]\ntype = "factorail"\n', HEAD,
      "design.type", "did you mean 'factorial'"),
     ('[parameters]\n"procurement.weight_price" = { range = [0.1, 0.5] }\n'

@@ -8,7 +8,7 @@ import pytest
 
 import dmpsim
 from dmpsim.errors import InputError
-from dmpsim.params import check_value, resolve
+from dmpsim.model.params import check_value, resolve
 from dmpsim.scenario import load_scenario, parse_overrides
 
 
@@ -64,7 +64,7 @@ HEAD = 'description = "a test scenario"\n'
     ('[market]\nn_commissioners = 0\n', "market.n_commissioners", "outside"),
     ('[commissioners]\nduration = 2\n', "commissioners.duration", "outside [4, 60]"),
     ('[pressure]\noutcome = nan\n', "pressure.outcome", "nan"),
-    ('[pressure]\noutcome = inf\n', "pressure.outcome", "outside"),
+    ('[pressure]\noutcome = inf\n', "pressure.outcome", "expected a finite number"),
     # cross-key checks
     ('[market]\nshare_local = 0.6\nshare_regional = 0.3\nshare_national = 0.2\n', "market",
      "more than 1"),

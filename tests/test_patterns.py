@@ -12,7 +12,7 @@ import pytest
 
 import dmpsim
 from dmpsim import patterns
-from dmpsim.params import CONTROL_PRESSURES, OUTPUT_PRESSURES
+from dmpsim.model.params import CONTROL_PRESSURES, OUTPUT_PRESSURES
 
 SEEDS = range(6)
 

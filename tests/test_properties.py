@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import dmpsim
 from dmpsim import metrics
-from dmpsim.params import DIMENSIONS, FLAT, INDEPENDENT_KINDS, PRESSURE_TYPES
+from dmpsim.model.params import DIMENSIONS, FLAT, INDEPENDENT_KINDS, PRESSURE_TYPES
 
 PROPS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -117,7 +117,8 @@ def test_money_is_conserved(values, seed, n_steps):
     paid = ledger["paid_by_commissioners"] + ledger["paid_by_funders"]
     assert paid == pytest.approx(ledger["received_by_practitioners"], rel=1e-9, abs=1e-6)
     change = sum(p.reserves - p.initial_reserves for p in market.practitioners)
-    expected = paid + ledger["grants"] + ledger["other_income"] - ledger["overheads"]
+    expected = (paid + ledger["grants"] + ledger["other_income"] - ledger["overheads"]
+                - ledger["delivery_costs"] - ledger["paid_out"])
     assert change == pytest.approx(expected, rel=1e-9, abs=1e-6)
     # What each practitioner earned from processes adds up to what the payers paid.
     income = sum(p.income for p in market.practitioners)
@@ -168,13 +169,17 @@ def test_shares_and_scores_stay_in_unit_interval(values, seed, n_steps):
         assert_unit(result.practitioners[col].tolist(), f"practitioners.{col}")
     for col in model_share_columns(result.model):
         assert_unit(result.model[col].tolist(), f"model.{col}")
+    pr = market.p
     for p in market.practitioners:
-        assert_unit([p.reputation, p.red_flag_skill, p.values, p.openness, p.craft, p.security,
-                     p.dependence], f"practitioner {p.unique_id}")
+        assert_unit([p.reputation, p.red_flag_skill(pr.learning.lesson_scale), p.values,
+                     p.openness, p.craft(pr.integrity.experience_scale), p.security,
+                     p.dependence(0.0), p.dependence(100.0), p.dependence(1e6)],
+                    f"practitioner {p.unique_id}")
         assert_unit(list(p.memory.values()), f"practitioner {p.unique_id} memory")
     for body in market.commissioners:
         assert_unit(list(body.trust.values()), f"commissioner {body.unique_id} trust")
-        assert_unit([body.hazard, body.anxiety], f"commissioner {body.unique_id}")
+        anxiety = body.anxiety(pr.commissioners.anxiety_scale)
+        assert_unit([body.hazard(anxiety), anxiety], f"commissioner {body.unique_id}")
 
 
 MODEL_COUNTS = ("tenders", "contracts_awarded", "unmet_tenders", "contracts_completed",
@@ -352,7 +357,7 @@ def test_prices_and_resources_stay_valid_over_the_whole_markup_and_shading_range
 @given(max_bidders=within("procurement.max_bidders", 1, 8),
        firms=within("practitioners.large_firm.count", 0, 6), seed=seeds)
 def test_lessons_pool_never_shrinks(max_bidders, firms, seed):
-    values = {"procurement.max_bidders": max_bidders, "large_firms.enabled": True,
+    values = {"procurement.max_bidders": max_bidders, "large_firms.enabled": firms > 0,
               "large_firms.entry_step": 0, "large_firms.bid_rate": 1.0,
               "practitioners.large_firm.count": firms, "market.n_commissioners": 80}
     pool = run(values, seed, 36).model["field_lessons_pool"]

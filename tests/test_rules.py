@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from dmpsim import contracts as C
 from dmpsim import dynamics as D
 from dmpsim import procurement as P
-from dmpsim.params import FLAT, PRESSURE_TYPES
+from dmpsim.model.params import FLAT, PRESSURE_TYPES
 
 RULES = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow])

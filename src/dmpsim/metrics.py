@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .model.params import INDEPENDENT_KINDS, KINDS, PRESSURE_TYPES, RESPONSES
+from .patterns import PATTERN_FIGURES, pattern_figures
 
 if TYPE_CHECKING:
     from .model import DMPMarket
@@ -49,6 +50,7 @@ SUMMARY_KEYS: dict[str, str] = {
     "exits_independent": "independent organisations that exited",
     "entries": "new independent organisations that started",
     "hhi_final": "Herfindahl-Hirschman index of contract value by organisation over the last year",
+    **{name: f"pattern {name}: {meaning}" for name, meaning in PATTERN_FIGURES.items()},
 }
 
 CONTRACT_COLUMNS: dict[str, str] = {
@@ -198,8 +200,10 @@ def _share(part: float, whole: float) -> float:
     return part / whole if whole else math.nan
 
 
-def summarise(model: DMPMarket, contracts: pd.DataFrame, episodes: pd.DataFrame) -> dict[str, Any]:
-    """Scalars over the whole run (the keys and meanings of `SUMMARY_KEYS`)."""
+def summarise(model: DMPMarket, contracts: pd.DataFrame, episodes: pd.DataFrame,
+              practitioners: pd.DataFrame, series: pd.DataFrame) -> dict[str, Any]:
+    """Scalars over the whole run (the keys and meanings of `SUMMARY_KEYS`), the pattern
+    figures PT1-PT10 last (`dmpsim.patterns.run_patterns`)."""
     completed = contracts[contracts["status"] == "completed"]
     final5 = completed[completed["end_step"] > model.steps - 60]
     n_ep = len(episodes)
@@ -245,10 +249,17 @@ def summarise(model: DMPMarket, contracts: pd.DataFrame, episodes: pd.DataFrame)
         "entries": model.entries,
         "hhi_final": float(model.hhi()),
     }
+    summary.update(pattern_figures(episodes, contracts, practitioners, series,
+                                   summary["independents_active"]))
     assert list(summary) == list(SUMMARY_KEYS)
     # Plain Python numbers: JSON-ready, whatever pandas handed back.
-    return {k: (int(v) if isinstance(v, numbers.Integral) else float(v))
+    return {k: (int(v) if isinstance(v, numbers.Integral) else _plain_float(v))
             for k, v in summary.items()}
+
+
+def _plain_float(v: Any) -> float:
+    v = float(v)
+    return math.nan if math.isnan(v) else v  # one NaN object: summaries compare equal
 
 
 def _given_in(episodes: pd.DataFrame, reliant: bool) -> float:

@@ -160,7 +160,7 @@ def events_between(model: DMPMarket, first: int, last: int) -> list[Event]:
     while i > 0 and rows[i - 1][1] >= first:
         i -= 1
     for row in rows[i:]:
-        (_contract, step, _phase, pressure, response, reply, outcome, _p, kind, body) = row
+        (_contract, step, _phase, pressure, response, reply, outcome, _p, kind, body) = row[:10]
         if step > last:
             break
         out.append(Event(step, episode_sentence(kind, pressure, response, reply, outcome,

@@ -57,11 +57,21 @@ class Commissioner(mesa.Agent):
         self.commitment = commitment
         self.experience = experience
         self.budget_adequacy = budget_adequacy
-        self.adopted = adopted
+        self.adopted_at_start = adopted
         # Its own streams for the draws of its processes (ODD §4): pressure, replies, discovery.
         self.pressure_stream, self.response_stream, self.discovery_stream = streams
         self.index = -1  # its place in the market's arrays (busy, adopted, last experience)
         self.trust: dict[int, float] = {}
+
+    @property
+    def busy(self) -> bool:
+        """Running a process now (one at a time)."""
+        return bool(self.model.c_busy[self.index])
+
+    @property
+    def adopted(self) -> bool:
+        """Uses mini-publics (ODD §7.1)."""
+        return bool(self.model.c_adopted[self.index])
 
     def anxiety(self, anxiety_scale: float) -> float:
         """Stakes felt by a body that does not yet know how mini-publics behave (ODD §7.3)."""

@@ -476,7 +476,7 @@ class DMPMarket(mesa.Model):
 
     def _episode(self, contract: Contract, kind: str) -> None:
         """§7.4-7.5: one pressure episode, the practitioner's response and the reply."""
-        body, lead = contract.commissioner, contract.lead
+        body = contract.commissioner
         rp, mech = self.p.response, self.mech
         draw = contract.response_rng
         standing, reputation, craft = self._standing(contract, kind)

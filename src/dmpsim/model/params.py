@@ -163,7 +163,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
     },
     "commissioners": {
         "commission_rate": P(0.018, float, 0, 1, "1/month", "chance an adopting commissioner starts a process in a month, at reference confidence"),
-        "initial_adopters": P(0.5, float, **SHARE, doc="share of commissioners that already use mini-publics at start"),
+        "initial_adopters": P(0.75, float, **SHARE, doc="share of commissioners that already use mini-publics at start"),
         "innovation": P(0.03, float, 0, 1, "1/year", "Bass innovation rate: adoption without peers' example"),
         "imitation": P(0.38, float, 0, 10, "1/year", "Bass imitation rate: adoption from peers at the level whose last process went well"),
         "stakes_local": P(0.30, float, **SHARE, doc="mean political stakes of a local body's issues"),
@@ -200,7 +200,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "practitioners": {
         "independent_nonprofit": _kind(14, 0.6, 6.0, 12.0, 0.65, 0.85, 0.6, 6.0, 12.0, 10.0, 3, 0.10, 0.0, 0.0, 1.0, 0.0, 0.3, 0.10),
         "independent_commercial": _kind(14, 0.0, 0.0, 10.0, 0.60, 0.75, 0.35, 4.0, 9.0, 10.0, 3, 0.20, 0.0, 0.0, 1.0, 0.0, 0.3, 0.10),
-        "freelancer": _kind(12, 0.0, 0.0, 6.0, 0.45, 0.75, 0.5, 3.0, 6.0, 3.0, 1, 0.15, 0.0, 1.0, 1.0, 0.0, 0.3, 0.05),
+        "freelancer": _kind(12, 0.0, 0.0, 6.0, 0.45, 0.75, 0.5, 3.0, 6.0, 3.0, 1, 0.15, 0.0, 1.5, 1.0, 0.0, 0.3, 0.05),
         "large_firm": _kind(4, 0.0, 0.0, 1.0, 0.75, 0.45, 0.1, 24.0, 24.0, 30.0, 6, -0.05, 0.7, 0.0, 0.5, 0.75, 0.55, 0.20),
     },
     "large_firms": {
@@ -379,14 +379,10 @@ def check_value(key: str, value: Any, source: str | None = None) -> Any:
     else:
         value = as_float
     if spec.lo is not None and value < spec.lo or spec.hi is not None and value > spec.hi:
-        lo = "-inf" if spec.lo is None else _plain_number(spec.lo)
-        hi = "inf" if spec.hi is None else _plain_number(spec.hi)
+        lo = "-inf" if spec.lo is None else spec.lo
+        hi = "inf" if spec.hi is None else spec.hi
         raise InputError(f"{value!r} is outside [{lo}, {hi}]", source=source, key=key)
     return value
-
-
-def _plain_number(x: float) -> str:
-    return f"{x:g}" if isinstance(x, float) else str(x)
 
 
 def defaults() -> dict[str, Any]:
