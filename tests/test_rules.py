@@ -1,4 +1,4 @@
-"""Unit tests of the pure decision rules (contracts, procurement, dynamics).
+"""Unit tests of the pure decision rules of `dmpsim.model` (ODD §7).
 
 Each test checks the *direction* the paper gives a rule: what raises or lowers a chance, and
 which response is likely in which situation. Parameters not under test are the defaults of
@@ -13,10 +13,102 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dmpsim import contracts as C
-from dmpsim import dynamics as D
-from dmpsim import procurement as P
-from dmpsim.model.params import FLAT, PRESSURE_TYPES
+from types import SimpleNamespace
+
+from dmpsim.model import completion, confidence, contract, demand, dynamics, pressure
+from dmpsim.model import procurement as P
+from dmpsim.model import response as ladder
+from dmpsim.model.params import FLAT, MECHANISMS, PRESSURE_TYPES
+
+
+def _section(**values):
+    return SimpleNamespace(**values)
+
+
+ALL_ON = _section(**dict.fromkeys(MECHANISMS, True))
+
+
+class C:
+    """The rules under the argument lists these tests were written for (one place to adapt)."""
+
+    STAKE = contract.STAKE
+    choice_probabilities = staticmethod(ladder.choice_probabilities)
+    pick = staticmethod(ladder.pick)
+    after_escalation = staticmethod(ladder.after_escalation)
+    craft_floor = staticmethod(completion.craft_floor)
+    follow_through = staticmethod(confidence.follow_through)
+
+    @staticmethod
+    def pressure_chance(kind, base, stakes, anxiety, desire, honesty, transparency, wash,
+                        adequacy, trust, *, budget_squeeze, clarity, clarity_effect, trust_effect,
+                        funded_elsewhere, funder_effect, participant_control, participant_effect,
+                        mandate, mandate_effect, oversight, oversight_effect):
+        s = pressure.Situation(stakes, anxiety, desire, honesty, transparency, wash, adequacy,
+                               trust, clarity, funded_elsewhere)
+        pp = _section(budget_squeeze=budget_squeeze, clarity_effect=clarity_effect,
+                      trust_effect=trust_effect, funder_effect=funder_effect,
+                      participant_effect=participant_effect, mandate_effect=mandate_effect,
+                      oversight_effect=oversight_effect,
+                      honesty_effect=default("pressure.honesty_effect"),
+                      commitment_effect=default("pressure.commitment_effect"))
+        gov = _section(participant_control=participant_control, transparency_mandate=mandate,
+                       oversight_board=oversight, upfront_commitment=False)
+        return pressure.pressure_chance(kind, base, s, pp, gov, ALL_ON)
+
+    @staticmethod
+    def response_utilities(stake, values, leverage, dependence, craft, security, *,
+                           integrity_weight, leverage_weight, dependence_weight, threaten_cost,
+                           withdraw_cost, reputation_at_risk=0.0):
+        rp = _section(integrity_weight=integrity_weight, leverage_weight=leverage_weight,
+                      dependence_weight=dependence_weight, threaten_cost=threaten_cost,
+                      withdraw_cost=withdraw_cost)
+        return ladder.response_utilities(
+            ladder.Standing(stake, values, leverage, dependence, craft, security,
+                            reputation_at_risk), rp)
+
+    @staticmethod
+    def back_down_chance(reputation, craft, stakes, desire, threatened, oversight, *, base,
+                         leverage_weight, stakes_weight):
+        rp = _section(back_down_base=base, back_down_leverage=leverage_weight,
+                      back_down_stakes=stakes_weight)
+        return ladder.back_down_chance(reputation, craft, stakes, desire, threatened, oversight, rp)
+
+    @staticmethod
+    def damage(outcome, stake, settle_share):
+        ip = _section(damage_comply=1.0, damage_settle=settle_share)
+        return completion.damage(outcome, stake, ip)
+
+    @staticmethod
+    def discovery_chance(published, transparency, oversight, *, base, transparency_weight,
+                         oversight_weight):
+        dp = _section(base=base, transparency=transparency_weight, oversight=oversight_weight)
+        return completion.discovery_chance(published, transparency, oversight, dp)
+
+    @staticmethod
+    def expected_discovery(transparency, mandate, oversight, *, base, transparency_weight,
+                           oversight_weight):
+        dp = _section(base=base, transparency=transparency_weight, oversight=oversight_weight)
+        return completion.expected_discovery(transparency, mandate, oversight, dp)
+
+    @staticmethod
+    def clarity_chance(skill, commissioner_experience, honesty=1.0):
+        return pressure.clarity_chance(skill, honesty, commissioner_experience,
+                                       default("learning.clarity_max"))
+
+
+class D:
+    absorb = staticmethod(dynamics.absorb)
+    entry_chance = staticmethod(dynamics.entry_chance)
+    sharing = staticmethod(dynamics.sharing)
+    should_exit = staticmethod(dynamics.should_exit)
+    confidence_step = staticmethod(confidence.confidence_step)
+
+    @staticmethod
+    def commission_chance(rate, conf, reference, elasticity, wave, peers):
+        import numpy as np
+
+        return float(demand.commission_chance(rate, conf, reference, elasticity, wave,
+                                              np.array([peers]))[0])
 
 RULES = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                  suppress_health_check=[HealthCheck.too_slow])
@@ -256,7 +348,7 @@ def test_conceding_after_escalation_falls_with_security(values, lo, hi):
 
 def test_damage_craft_floor_and_discovery():
     assert C.damage("complied", 0.6, 0.25) == C.damage("conceded", 0.6, 0.25) == 0.6
-    assert C.damage("settled", 0.6, 0.25) == 0.25
+    assert C.damage("settled", 0.6, 0.25) == pytest.approx(0.6 * 0.25)  # a share of the stake
     assert C.damage("upheld", 0.6, 0.25) == C.damage("withdrawn", 0.6, 0.25) == 0.0
     assert C.craft_floor(1.0, 0.25) == 1.0
     assert C.craft_floor(0.0, 0.25) == 0.75
@@ -335,23 +427,25 @@ def test_expert_reads_a_hidden_hazard_far_better_than_a_novice():
 SCREEN_KW = {"threshold": default("screening.decline_threshold"),
              "need_lowers_bar": default("screening.need_lowers_bar"),
              "avoid_trust": default("screening.avoid_trust")}
+SCREEN = _section(decline_threshold=SCREEN_KW["threshold"], need_lowers_bar=SCREEN_KW["need_lowers_bar"],
+                  avoid_trust=SCREEN_KW["avoid_trust"])
 
 
 @RULES
 @given(perceived=st.floats(-1, 2), lo=unit, hi=unit, trust=unit)
 def test_need_lowers_the_bar(perceived, lo, hi, trust):
     lo, hi = sorted((lo, hi))
-    if P.will_bid(perceived, hi, trust, **SCREEN_KW):
-        assert P.will_bid(perceived, lo, trust, **SCREEN_KW)
+    if P.will_bid(perceived, hi, trust, SCREEN):
+        assert P.will_bid(perceived, lo, trust, SCREEN)
 
 
 def test_need_and_memory_decide_bids_at_the_margin():
     risky = SCREEN_KW["threshold"] + 0.2
-    assert not P.will_bid(risky, 1.0, 0.5, **SCREEN_KW)
-    assert P.will_bid(risky, 0.0, 0.5, **SCREEN_KW)
+    assert not P.will_bid(risky, 1.0, 0.5, SCREEN)
+    assert P.will_bid(risky, 0.0, 0.5, SCREEN)
     # A commissioner remembered badly is avoided however benign it looks and however needy.
-    assert P.will_bid(0.0, 0.0, 0.5, **SCREEN_KW)
-    assert not P.will_bid(0.0, 0.0, SCREEN_KW["avoid_trust"] - 0.01, **SCREEN_KW)
+    assert P.will_bid(0.0, 0.0, 0.5, SCREEN)
+    assert not P.will_bid(0.0, 0.0, SCREEN_KW["avoid_trust"] - 0.01, SCREEN)
 
 
 @RULES
@@ -500,3 +594,55 @@ def test_reputation_at_risk_deters_giving_in():
     assert C.expected_discovery(0.3, False, False, **disc) < C.expected_discovery(0.9, False, False, **disc)
     assert C.expected_discovery(0.3, False, False, **disc) < C.expected_discovery(0.3, True, False, **disc)
     assert C.expected_discovery(0.3, False, False, **disc) < C.expected_discovery(0.3, False, True, **disc)
+
+
+# -- rules of the reworked model (ODD §7) ----------------------------------------------------
+
+def test_heads_off_grows_with_red_flag_skill_and_never_exceeds_the_chance():
+    for chance in (0.0, 0.2, 0.9):
+        shares = [pressure.heads_off(chance, skill, 0.5) for skill in (0.0, 0.5, 1.0)]
+        assert shares == sorted(shares)
+        assert all(0.0 <= x <= chance for x in shares)
+    assert pressure.heads_off(0.4, 0.0, 0.5) == 0.0
+
+
+def test_clarity_needs_lessons_and_an_honest_commissioner():
+    cmax = default("learning.clarity_max")
+    assert pressure.clarity_chance(0.0, 1.0, 0.0, cmax) == 0.0
+    assert pressure.clarity_chance(1.0, 1.0, 0.0, cmax) > pressure.clarity_chance(1.0, 0.0, 0.0, cmax)
+    assert pressure.clarity_chance(0.8, 0.5, 4.0, cmax) > pressure.clarity_chance(0.8, 0.5, 0.0, cmax)
+
+
+def test_integrity_is_a_geometric_mean_that_no_dimension_can_buy_off():
+    full = dict.fromkeys(("a", "b", "c", "d", "e"), 1.0)
+    assert completion.integrity_score(full) == pytest.approx(1.0)
+    engineered = {**full, "b": 0.0}
+    assert completion.integrity_score(engineered) == 0.0
+    half = {**full, "b": 0.5}
+    assert completion.integrity_score(half) == pytest.approx(0.5 ** 0.2)
+    assert completion.integrity_score(half) < sum(half.values()) / 5
+
+
+def test_method_insistence_leaves_only_giving_in_or_walking_out():
+    probabilities = [0.2, 0.3, 0.3, 0.1, 0.1]
+    outcomes = {ladder.after_insistence(probabilities, u / 100) for u in range(100)}
+    assert outcomes == {"concede", "withdraw"}
+    # Walking out takes the share of the last rung among the first and the last.
+    walks = sum(ladder.after_insistence(probabilities, u / 1000) == "withdraw" for u in range(1000))
+    assert walks / 1000 == pytest.approx(0.1 / 0.3, abs=0.01)
+
+
+def test_reserves_above_the_cap_are_paid_out_and_turnover_fades_experience():
+    assert dynamics.paid_out(120.0, 100.0) == 20.0
+    assert dynamics.paid_out(80.0, 100.0) == 0.0
+    assert dynamics.retained(0.0) == 1.0
+    assert dynamics.retained(0.2) == pytest.approx(math.exp(-0.2 / 12))
+    assert dynamics.retained(0.2) ** 12 == pytest.approx(math.exp(-0.2))
+
+
+def test_adoption_follows_peers_good_experiences():
+    import numpy as np
+
+    chances = demand.adoption_chance(0.03, 0.38, np.array([0.0, 0.5, 1.0]))
+    assert list(chances) == sorted(chances)
+    assert chances[0] == pytest.approx(1 - math.exp(-0.03 / 12))
