@@ -58,18 +58,24 @@ def pt4_established_responses(episodes: pd.DataFrame, contracts: pd.DataFrame,
 
 
 def pt5_learning(contracts: pd.DataFrame, min_contracts: int = 6) -> float:
-    """PT5: mean within-practitioner slope of control-pressure episodes per contract against
-    experience at award (episodes per ten processes of experience). Negative means learning.
+    """PT5: the within-practitioner (fixed-effects) slope of pressure episodes per contract
+    against experience at award, in episodes per ten processes of experience. Negative means
+    learning.
 
-    Within-practitioner slopes keep apart learning from who wins which contracts.
+    Demeaning by practitioner keeps learning apart from who wins which contracts; pooling the
+    demeaned points (rather than averaging each practitioner's own slope) keeps a practitioner
+    whose experience hardly varied from dominating the figure.
     """
-    slopes = []
-    for _, own in contracts.groupby("practitioner"):
-        if len(own) < min_contracts or own["experience"].nunique() < 2:
-            continue
-        slope = np.polyfit(own["experience"] / 10.0, own["n_episodes"], 1)[0]
-        slopes.append(slope)
-    return float(np.mean(slopes)) if slopes else float("nan")
+    own = contracts.groupby("practitioner").filter(
+        lambda g: len(g) >= min_contracts and g["experience"].nunique() >= 2)
+    if not len(own):
+        return float("nan")
+    x = own["experience"] / 10.0
+    y = own["n_episodes"].astype(float)
+    dx = x - x.groupby(own["practitioner"]).transform("mean")
+    dy = y - y.groupby(own["practitioner"]).transform("mean")
+    spread = float((dx * dx).sum())
+    return float((dx * dy).sum() / spread) if spread > 0 else float("nan")
 
 
 def pt6_reliance(episodes: pd.DataFrame, practitioners: pd.DataFrame) -> dict[str, float]:
