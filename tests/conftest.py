@@ -37,6 +37,9 @@ def _arms() -> list[tuple[str, str, dict]]:
             arms.append((f"no_{name}", "baseline", {f"mechanisms.{name}": False}))
     arms.append(("quality_tender", "quality_tender", {}))
     arms.append(("baseline_other_seeds", "baseline", {}))
+    arms.append(("low_commitment", "baseline", {"commissioners.commitment": 0.15}))
+    arms.append(("low_commitment_no_follow_through", "baseline",
+                 {"commissioners.commitment": 0.15, "mechanisms.follow_through": False}))
     arms.append(("no_learning_or_pool", "baseline", {"mechanisms.learning": False,
                                                       "mechanisms.field_pool": False}))
     return arms

@@ -198,8 +198,8 @@ def test_cli_sensitivity(tmp_path, capsys):
     path = tmp_path / "tiny.toml"
     path.write_text('description = "tiny"\nscenario = "classroom"\nsteps = 12\n'
                     "[parameters]\n"
-                    '"pressure.clarity_effect" = { range = [0.2, 0.7], num = 3 }\n'
-                    '"large_firms.bid_rate" = { range = [0.2, 0.8], num = 3 }\n',
+                    '"pressure.time_resources" = { range = [0.2, 1.5], num = 3 }\n'
+                    '"commissioners.budget_adequacy" = { range = [0.6, 1.2], num = 3 }\n',
                     encoding="utf-8")
     args = parser.parse_args(["sensitivity", str(path), "--method", "morris", "--samples", "4",
                               "--outputs", "integrity_mean", "field_experience", "--backend",

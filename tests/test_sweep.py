@@ -23,6 +23,7 @@ import dmpsim
 from dmpsim.errors import InputError
 from dmpsim.experiment import load_experiment
 from dmpsim.metrics import SUMMARY_KEYS
+from dmpsim.patterns import PATTERN_FIGURES
 from dmpsim.sweep import (
     Coordinator,
     SerialBackend,
@@ -94,7 +95,9 @@ def test_serial_sweep_writes_the_documented_tables(reference, tmp_path):
     assert runs["seed"].tolist() == [exp.seed_for(p, r) for p, r in
                                      zip(runs["point"], runs["replication"], strict=True)]
     assert set(runs["procurement.rule"]) == {"price", "quality"}
-    assert not runs[list(SUMMARY_KEYS)].isna().all().any()
+    # Pattern figures may be undefined in short runs (PT10 needs three full years).
+    defined = [k for k in SUMMARY_KEYS if k not in PATTERN_FIGURES]
+    assert not runs[defined].isna().all().any()
     # Series: every 6th step of 24 (the last included), the chosen columns, ok runs only.
     assert list(series.columns) == ["run_id", "step", *exp.outputs.columns]
     assert series.groupby("run_id")["step"].apply(list).tolist() == [[6, 12, 18, 24]] * 24
