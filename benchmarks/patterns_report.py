@@ -1,20 +1,25 @@
-"""Pattern figures PT1-PT5 on the baseline scenario, measured exactly as tests/test_patterns.py does.
+"""Pattern figures PT1-PT10, measured as tests/test_patterns.py measures them.
 
     python benchmarks/patterns_report.py               # print the report
     python benchmarks/patterns_report.py --update-odd  # also write it into docs/ODD.md
 
-For each pattern it prints the figure per seed and pooled over seeds 0-5, with the thresholds the
-test applies, then the lever contrasts of that test (large_firm_entry against price_only_tender,
-seeds 0-3). The figures are model outputs, not inputs; docs/ODD.md ("Patterns: figures") holds the
-last report, between the markers <!-- BEGIN PATTERN FIGURES --> and <!-- END PATTERN FIGURES -->.
+Seeds 0-9, 20-year runs of `baseline`, `price_only_tender` and `quality_tender`, and the
+knock-out arms the pattern tests use (tests/conftest.py), run in parallel with paired seeds. For
+each pattern it prints the figure per seed, its mean, the test's condition, and the figure with
+the mechanism that produces it knocked out. The figures are model outputs, not inputs;
+docs/ODD.md §10 holds the last report between <!-- BEGIN PATTERN FIGURES --> and
+<!-- END PATTERN FIGURES -->.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import multiprocessing
+import os
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +27,41 @@ import pandas as pd
 
 import dmpsim
 from dmpsim import patterns
-from dmpsim.model.params import CONTROL_PRESSURES, INDEPENDENT_KINDS, OUTPUT_PRESSURES, PRESSURE_TYPES
+from dmpsim.model.params import CONTROL_PRESSURES, OUTPUT_PRESSURES
 
-SEEDS = range(6)          # tests/test_patterns.py: SEEDS
-LEVER_SEEDS = range(4)    # tests/test_patterns.py: commercialised_runs
+SEEDS = range(10)  # tests/conftest.py: SEEDS
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python benchmarks/patterns_report.py"
+ARMS = {
+    "baseline": ("baseline", {}),
+    "price_only_tender": ("price_only_tender", {}),
+    "quality_tender": ("quality_tender", {}),
+    "no_time_pressure": ("baseline", {"mechanisms.time_pressure": False}),
+    "no_response_ladder": ("baseline", {"mechanisms.response_ladder": False}),
+    "no_reputation": ("baseline", {"mechanisms.reputation": False}),
+    "no_learning_or_pool": ("baseline", {"mechanisms.learning": False,
+                                         "mechanisms.field_pool": False}),
+    "no_income_reliance": ("baseline", {"mechanisms.income_reliance": False}),
+    "no_method_insistence": ("baseline", {"mechanisms.method_insistence": False}),
+    "no_large_firms": ("price_only_tender", {"mechanisms.large_firms": False}),
+    "no_hidden_politics": ("baseline", {"mechanisms.hidden_politics": False}),
+    "low_commitment": ("baseline", {"commissioners.commitment": 0.15}),
+    "low_commitment_no_follow_through": ("baseline", {"commissioners.commitment": 0.15,
+                                                      "mechanisms.follow_through": False}),
+}
 
 
-def _ok(flag: bool) -> str:
-    return "pass" if flag else "FAIL"
+def _one(task):
+    arm, seed = task
+    scenario, overrides = ARMS[arm]
+    result = dmpsim.run(scenario, seed=seed, overrides=overrides)
+    keep = arm == "baseline"
+    summary = dict(result.summary)
+    episodes = result.episodes
+    summary["method_withdrawals"] = int(((episodes["type"] == "method")
+                                         & (episodes["outcome"] == "withdrawn")).sum())
+    tables = (result.episodes, result.contracts, result.practitioners) if keep else None
+    return arm, seed, summary, tables
 
 
 def _revision() -> str:
@@ -45,193 +75,139 @@ def _revision() -> str:
     return head + (" with uncommitted changes" if dirty else "")
 
 
-def _row(label: str, values, fmt: str = "{:>7.3f}") -> str:
-    return f"  {label:<22}" + "".join(fmt.format(v) for v in values)
+def _ok(flag: bool) -> str:
+    return "pass" if flag else "FAIL"
 
 
-def market(runs) -> list[str]:
-    """Scale of the baseline market: contracts signed a year and organisations active at the end."""
-    per_year = [r.summary["contracts_awarded"] / (r.steps / 12) for r in runs]
-    return [
-        "Market (baseline)",
-        _row("seed", SEEDS, "{:>7}"),
-        _row("contracts a year", per_year, "{:>7.1f}"),
-        _row("independents at end", [r.summary["independents_active"] for r in runs], "{:>7}"),
-        _row("integrity_mean", [r.summary["integrity_mean"] for r in runs]),
-    ]
+def _seeds(values) -> str:
+    return " ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in values)
 
 
-def pt1(runs) -> list[str]:
-    shares = [patterns.pt1_negative_experiences(r.practitioners) for r in runs]
-    careers = pd.concat([patterns.final_practitioners(r.practitioners) for r in runs])
-    seasoned = careers[careers["won"] >= 3]
-    pooled = float((seasoned["episodes_met"] > 0).mean())
-    return [
-        "PT1  Negative experiences outweigh positive",
-        "     share of practitioners who led >= 3 processes and met >= 1 pressure episode",
-        _row("seed", SEEDS, "{:>7}"),
-        _row("share", shares),
-        f"  min {min(shares):.3f} (test >= 0.60: {_ok(min(shares) >= 0.6)}); "
-        f"mean {np.mean(shares):.3f} (test >= 0.80: {_ok(np.mean(shares) >= 0.8)}); "
-        f"pooled over {len(seasoned)} practitioners {pooled:.3f}",
-    ]
+def report(workers: int | None = None) -> str:
+    tasks = [(arm, seed) for arm in ARMS for seed in SEEDS]
+    with ProcessPoolExecutor(workers or os.cpu_count() or 1,
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_one, tasks, chunksize=2))
+    summaries = {}
+    tables = {}
+    for arm, seed, summary, own in results:
+        summaries.setdefault(arm, {})[seed] = summary
+        if own is not None:
+            tables[seed] = own
 
+    def fig(arm: str, key: str) -> np.ndarray:
+        return np.array([summaries[arm][s][key] for s in SEEDS], dtype=float)
 
-def pt2(runs) -> list[str]:
-    per_seed = pd.concat([patterns.pt2_pressure_frequencies(r.episodes) for r in runs], axis=1,
-                         keys=range(len(runs)))
-    per_seed = per_seed.reindex(list(PRESSURE_TYPES)).fillna(0).astype(int)
-    counts = per_seed.sum(axis=1).sort_values(ascending=False)
+    def pooled(index: int) -> pd.DataFrame:
+        return pd.concat([tables[s][index].assign(run=s) for s in SEEDS], ignore_index=True)
+
+    lines = [f"command: {COMMAND}; date {_dt.date.today().isoformat()}; revision {_revision()}; "
+             f"seeds {SEEDS.start}-{SEEDS.stop - 1}, 240 months",
+             "",
+             "Market (baseline): contracts a year "
+             f"{np.mean(fig('baseline', 'contracts_awarded')) / 20:.1f}, independents active at the "
+             f"end {np.mean(fig('baseline', 'independents_active')):.1f}, mean integrity "
+             f"{np.mean(fig('baseline', 'integrity_mean')):.3f}", ""]
+
+    pt1 = fig("baseline", "PT1")
+    lines += ["PT1  share of practitioners with >= 3 contracts who met pressure",
+              f"  per seed {_seeds(pt1)}; min {pt1.min():.3f} (>= 0.60 {_ok(pt1.min() >= 0.6)}), "
+              f"mean {pt1.mean():.3f} (>= 0.80 {_ok(pt1.mean() >= 0.8)}); no time_pressure: mean "
+              f"{fig('no_time_pressure', 'PT1').mean():.3f}", ""]
+
+    counts = pooled(0)["type"].value_counts()
     control = counts[list(CONTROL_PRESSURES)].sort_values()
-    lines = [
-        "PT2  Time and resources the most frequent pressure; among control attempts experts and",
-        "     information the most frequent, report content and outcome the rarest (episodes by type)",
-        f"  {'type':<22}" + "".join(f"{s:>7}" for s in SEEDS) + f"{'pooled':>8}{'share':>7}",
-    ]
-    for kind in counts.index:
-        lines.append(f"  {kind:<22}" + "".join(f"{per_seed.loc[kind, s]:>7}" for s in range(len(runs)))
-                     + f"{counts[kind]:>8}{counts[kind] / counts.sum():>7.3f}")
-    top_each = [patterns.pt2_pressure_frequencies(r.episodes).idxmax() for r in runs]
-    lines += [
-        f"  most frequent overall: {counts.idxmax()} ({_ok(counts.idxmax() == 'time_resources')}); "
-        f"most frequent control: {control.idxmax()} ({_ok(control.idxmax() == 'experts_information')})",
-        f"  two rarest control: {', '.join(control.index[:2])} "
-        f"({_ok(set(control.index[:2]) == set(OUTPUT_PRESSURES))}); "
-        f"time_resources first in every seed: {_ok(all(t == 'time_resources' for t in top_each))}",
-    ]
-    return lines
+    lines += ["PT2  episodes by type, pooled: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+              f"  most frequent {counts.idxmax()} ({_ok(counts.idxmax() == 'time_resources')}); "
+              f"most frequent control {control.idxmax()} "
+              f"({_ok(control.idxmax() == 'experts_information')}); two rarest control "
+              f"{', '.join(control.index[:2])} ({_ok(set(control.index[:2]) == set(OUTPUT_PRESSURES))}); "
+              f"time share {fig('baseline', 'PT2').mean():.3f}, without time_pressure "
+              f"{fig('no_time_pressure', 'PT2').mean():.3f}", ""]
 
+    pt3 = fig("baseline", "PT3")
+    careers = [patterns.pt3_walking_away(tables[s][2]) for s in SEEDS]
+    minority = np.array([c["ever_withdrew"] + c["ever_threatened"] for c in careers])
+    lines += ["PT3  share of practitioners with >= 3 contracts who never withdrew",
+              f"  per seed {_seeds(pt3)}; min {pt3.min():.3f} (>= 0.70 {_ok(pt3.min() >= 0.7)}), "
+              f"mean {pt3.mean():.3f} (>= 0.80 {_ok(pt3.mean() >= 0.8)}); ever withdrew or "
+              f"threatened: mean {minority.mean():.3f}, max {minority.max():.3f}; withdrawals "
+              f"without the response ladder: {int(fig('no_response_ladder', 'contracts_withdrawn').sum())}",
+              ""]
 
-def pt3(runs) -> list[str]:
-    figures = pd.DataFrame([patterns.pt3_walking_away(r.practitioners) for r in runs])
-    careers = pd.concat([patterns.final_practitioners(r.practitioners) for r in runs])
-    pooled = patterns.pt3_walking_away(careers)
-    minority = figures["ever_withdrew"] + figures["ever_threatened"]
-    lines = [
-        "PT3  Walking away is rare (practitioners who led >= 3 processes, whole careers)",
-        _row("seed", SEEDS, "{:>7}") + f"{'pooled':>8}",
-    ]
-    for col in figures.columns:
-        lines.append(_row(col, figures[col]) + f"{pooled[col]:>8.3f}")
-    lines += [
-        _row("withdrew+threatened", minority),
-        f"  min never_withdrew {figures['never_withdrew'].min():.3f} "
-        f"(test >= 0.80: {_ok(figures['never_withdrew'].min() >= 0.8)}); "
-        f"withdrew+threatened mean {minority.mean():.3f} (test > 0: {_ok(minority.mean() > 0)}), "
-        f"max {minority.max():.3f} (test <= 0.40: {_ok(minority.max() <= 0.4)})",
-    ]
-    return lines
-
-
-def pt4(runs) -> list[str]:
-    pooled = pd.concat([r.episodes.assign(run=i) for i, r in enumerate(runs)], ignore_index=True)
-    contracts = pd.concat([r.contracts.assign(run=i) for i, r in enumerate(runs)], ignore_index=True)
-    pooled["contract"] = pooled["run"] * 1_000_000 + pooled["contract"]
+    episodes, contracts = pooled(0), pooled(1)
+    episodes["contract"] = episodes["run"] * 1_000_000 + episodes["contract"]
     contracts["contract"] = contracts["run"] * 1_000_000 + contracts["contract"]
-    shares = patterns.pt4_established_responses(pooled, contracts)
-    per_seed = [patterns.pt4_established_responses(r.episodes, r.contracts) for r in runs]
-    n_seed = [_pt4_count(r.episodes, r.contracts) for r in runs]
-    responses = ["comply", "negotiate", "push_back", "threaten", "withdraw"]
-    lines = [
-        "PT4  Established independents (experience >= 10, reputation >= 0.6 at award) pressed on",
-        "     report content or outcome: shares of first responses",
-        _row("seed", SEEDS, "{:>7}") + f"{'pooled':>8}",
-        _row("episodes", n_seed, "{:>7}") + f"{sum(n_seed):>8}",
-    ]
-    for resp in responses:
-        lines.append(_row(resp, [s.get(resp, 0.0) for s in per_seed]) + f"{shares.get(resp, 0.0):>8.3f}")
-    resist = shares.get("push_back", 0.0) + shares.get("threaten", 0.0) + shares.get("negotiate", 0.0)
-    lines.append(
-        f"  pooled comply {shares.get('comply', 0.0):.3f} (test <= 0.10: "
-        f"{_ok(shares.get('comply', 0.0) <= 0.10)}); pooled negotiate+push back+threaten "
-        f"{resist:.3f} (test >= 0.85: {_ok(resist >= 0.85)})")
-    return lines
+    shares = patterns.pt4_established_responses(episodes, contracts)
+    lines += ["PT4  established independents pressed on report or outcome, first responses (pooled): "
+              + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()),
+              f"  comply {shares.get('comply', 0.0):.3f} (<= 0.10 {_ok(shares.get('comply', 0.0) <= 0.1)}); "
+              f"comply_rate overall {fig('baseline', 'comply_rate').mean():.3f}, without reputation "
+              f"{fig('no_reputation', 'comply_rate').mean():.3f}", ""]
 
+    pt5 = fig("baseline", "PT5")
+    lines += ["PT5  within-practitioner slope of episodes per contract per 10 processes of experience",
+              f"  per seed {_seeds(pt5)}; mean {pt5.mean():.3f} (< 0 {_ok(pt5.mean() < 0)}); "
+              f"without learning and the field pool {fig('no_learning_or_pool', 'PT5').mean():.3f}",
+              ""]
 
-def _pt4_count(episodes: pd.DataFrame, contracts: pd.DataFrame) -> int:
-    at_award = contracts[["contract", "experience", "reputation"]]
-    pressed = episodes[episodes["type"].isin(OUTPUT_PRESSURES)].merge(at_award, on="contract")
-    return int((pressed["practitioner_kind"].isin(INDEPENDENT_KINDS)
-                & (pressed["experience"] >= 10.0) & (pressed["reputation"] >= 0.6)).sum())
+    reliance = [patterns.pt6_reliance(tables[s][0], tables[s][2]) for s in SEEDS]
+    frame = pd.DataFrame(reliance)
+    lines += ["PT6  independents living on commissioned income alone against those with a safety net",
+              f"  given in to: {frame['given_in_reliant'].mean():.3f} against "
+              f"{frame['given_in_secure'].mean():.3f}; exited: {frame['exited_reliant'].mean():.3f} "
+              f"against {frame['exited_secure'].mean():.3f}; gap without income reliance "
+              f"{fig('no_income_reliance', 'PT6').mean():.3f} (with {fig('baseline', 'PT6').mean():.3f})",
+              ""]
 
+    by_type = patterns.pt7_withdrawals_by_type(pooled(0))
+    lines += ["PT7  withdrawals by cause, pooled: " + (", ".join(f"{k} {v}" for k, v in by_type.items())
+                                                     or "none"),
+              f"  method withdrawals {int(fig('baseline', 'method_withdrawals').sum())}, without "
+              f"method insistence {int(fig('no_method_insistence', 'method_withdrawals').sum())}", ""]
 
-def pt5(runs) -> list[str]:
-    slopes = [patterns.pt5_learning(r.contracts) for r in runs]
-    pooled = pd.concat([r.contracts.assign(practitioner=r.contracts["practitioner"] + 1_000_000 * i)
-                        for i, r in enumerate(runs)], ignore_index=True)
-    return [
-        "PT5  Practitioners learn: mean within-practitioner slope of pressure episodes per contract",
-        "     against experience at award (episodes per 10 processes; practitioners with >= 6 contracts)",
-        _row("seed", SEEDS, "{:>7}"),
-        _row("slope", slopes, "{:>7.3f}"),
-        f"  mean {np.mean(slopes):.3f} (test < 0: {_ok(np.mean(slopes) < 0)}); negative in "
-        f"{sum(s < 0 for s in slopes)} of {len(slopes)} seeds (test >= 5: "
-        f"{_ok(sum(s < 0 for s in slopes) >= 5)}); pooled over all practitioners "
-        f"{patterns.pt5_learning(pooled):.3f}",
-    ]
+    lines.append("PT8  means by scenario: independents active, field experience, integrity")
+    for arm in ("baseline", "quality_tender", "price_only_tender", "no_large_firms"):
+        label = "price_only, no large firms" if arm == "no_large_firms" else arm
+        lines.append(f"  {label:<28} {fig(arm, 'independents_active').mean():6.1f} "
+                     f"{fig(arm, 'field_experience').mean():8.1f} {fig(arm, 'integrity_mean').mean():7.3f}")
+    lines.append("")
 
+    pt9 = pd.DataFrame([patterns.pt9_trust_and_honesty(tables[s][1]) for s in SEEDS]).mean()
+    lines += ["PT9  episodes per contract: less honest half "
+              f"{pt9['episodes_dishonest']:.3f}, more honest half {pt9['episodes_honest']:.3f}; "
+              f"untrusted {pt9['episodes_untrusted']:.3f}, trusted {pt9['episodes_trusted']:.3f}; "
+              f"integrity honest {pt9['integrity_honest']:.3f}, dishonest {pt9['integrity_dishonest']:.3f}; "
+              f"gap without hidden politics {fig('no_hidden_politics', 'PT9').mean():.3f} "
+              f"(with {fig('baseline', 'PT9').mean():.3f})", ""]
 
-def levers() -> list[str]:
-    runs = {name: [dmpsim.run(name, seed=s) for s in LEVER_SEEDS]
-            for name in ("large_firm_entry", "price_only_tender")}
-    episodes = pd.concat([r.episodes for r in runs["price_only_tender"]])
-    control = episodes[episodes["type"].isin(CONTROL_PRESSURES)]
-    comply = control.groupby("practitioner_kind")["response"].apply(lambda s: (s == "comply").mean())
-    n = control["practitioner_kind"].value_counts()
-    lines = [
-        f"Lever contrasts (seeds {LEVER_SEEDS.start}-{LEVER_SEEDS.stop - 1})",
-        "  price_only_tender: share of control-pressure episodes met by complying, by lead's kind",
-    ]
-    for kind in comply.index:
-        lines.append(f"    {kind:<24}{comply[kind]:>7.3f}   ({n[kind]} episodes)")
-    lf = comply.get("large_firm", float("nan"))
-    lines.append(
-        f"  large firms > 2 x non-profits: {_ok(lf > 2 * comply.get('independent_nonprofit', 1))}; "
-        f"> 2 x commercial independents: {_ok(lf > 2 * comply.get('independent_commercial', 1))}")
-    lines.append(f"  {'summary key':<22}{'scenario':<20}" + "".join(f"{s:>9}" for s in LEVER_SEEDS)
-                 + f"{'mean':>9}")
-    means = {}
-    for key in ("large_firm_share", "field_experience", "integrity_mean"):
-        for name, rs in runs.items():
-            vals = [r.summary[key] for r in rs]
-            means[name, key] = float(np.mean(vals))
-            lines.append(f"  {key:<22}{name:<20}" + "".join(f"{v:>9.3f}" for v in vals)
-                         + f"{means[name, key]:>9.3f}")
-    po, lf_ = "price_only_tender", "large_firm_entry"
-    lines.append(
-        f"  price-only: large firms' share higher {_ok(means[po, 'large_firm_share'] > means[lf_, 'large_firm_share'])}, "
-        f"field experience lower {_ok(means[po, 'field_experience'] < means[lf_, 'field_experience'])}, "
-        f"integrity lower {_ok(means[po, 'integrity_mean'] < means[lf_, 'integrity_mean'])}")
-    return lines
-
-
-def report() -> str:
-    runs = [dmpsim.run("baseline", seed=s) for s in SEEDS]
-    header = [
-        f"Pattern figures, baseline scenario, seeds {SEEDS.start}-{SEEDS.stop - 1} "
-        "(measured as in tests/test_patterns.py)",
-        f"date {_dt.date.today().isoformat()}; dmpsim {dmpsim.__version__}; git {_revision()}",
-        f"command: {COMMAND}",
-    ]
-    blocks = [header, market(runs), pt1(runs), pt2(runs), pt3(runs), pt4(runs), pt5(runs),
-              levers()]
-    return "\n\n".join("\n".join(b) for b in blocks)
+    rows = pd.DataFrame([summaries[a][s] for a in ("baseline", "price_only_tender",
+                                                    "quality_tender", "no_response_ladder")
+                         for s in SEEDS])
+    lines += ["PT10 across runs: corr(scandals, confidence) "
+              f"{rows['scandals'].corr(rows['public_confidence']):.3f}, corr(confidence, tenders) "
+              f"{rows['public_confidence'].corr(rows['tenders']):.3f}; stall (fall of the last three "
+              f"years from the peak): baseline {fig('baseline', 'PT10').mean():.3f}, low commitment "
+              f"{fig('low_commitment', 'PT10').mean():.3f}, low commitment without follow-through "
+              f"{fig('low_commitment_no_follow_through', 'PT10').mean():.3f}"]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--update-odd", action="store_true",
-                        help="write the report into docs/ODD.md between its markers")
+    parser.add_argument("--update-odd", action="store_true", help="write the report into docs/ODD.md")
+    parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
-    text = report()
+    text = report(args.workers)
     print(text)
     if args.update_odd:
-        from dmpsim.docs import replace_block
+        from dmpsim import docs
 
-        odd = ROOT / "docs" / "ODD.md"
-        odd.write_text(replace_block(odd.read_text(encoding="utf-8"), "PATTERN FIGURES",
-                                     "```text\n" + text + "\n```"), encoding="utf-8")
-        print(f"updated {odd}", file=sys.stderr)
+        path = ROOT / "docs" / "ODD.md"
+        block = "```text\n" + text + "\n```"
+        path.write_text(docs.replace_block(path.read_text(encoding="utf-8"), "PATTERN FIGURES",
+                                           block), encoding="utf-8")
+        print(f"updated {path}", file=sys.stderr)
     return 0
 
 
