@@ -20,12 +20,27 @@ from pathlib import Path
 from typing import Any
 
 from . import metrics
-from .model.params import KINDS, SCHEMA, P
+from .model.params import COMMISSIONER_KINDS, KINDS, SCHEMA, P
 
 ODD_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "ODD.md"
 """docs/ODD.md in the source tree (this module is src/dmpsim/docs.py)."""
 
 KIND_PLACEHOLDER = "<kind>"
+
+KIND_SECTIONS: dict[str, tuple[str, ...]] = {
+    "commissioner_kinds": COMMISSIONER_KINDS,
+    "practitioners": KINDS,
+}
+"""Sections with one subsection per kind: one table each, a column per kind."""
+
+
+def shown_key(key: str) -> str:
+    """A dotted key as the document writes it: a kind's trait under ``<kind>``
+    (``practitioners.<kind>.markup``), any other key as it is."""
+    parts = key.split(".")
+    if parts[0] in KIND_SECTIONS and len(parts) == 3:
+        return f"{parts[0]}.{KIND_PLACEHOLDER}.{parts[2]}"
+    return key
 
 
 def _cell(text: Any) -> str:
@@ -78,30 +93,47 @@ def _section_rows(prefix: str, node: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def _kind_rows() -> list[list[str]]:
-    kinds = SCHEMA["practitioners"]
-    traits = list(kinds[KINDS[0]])
+def kind_traits(section: str) -> list[str]:
+    """The traits of a kinds section, in schema order; a trait only some kinds have (a
+    commissioner kind's ``share``) is listed where the kind with most traits has it."""
+    node = SCHEMA[section]
+    kinds = KIND_SECTIONS[section]
+    traits = list(max((node[k] for k in kinds), key=len))
+    for kind in kinds:
+        traits += [t for t in node[kind] if t not in traits]
+    return traits
+
+
+def _kind_rows(section: str) -> list[list[str]]:
+    node = SCHEMA[section]
+    kinds = KIND_SECTIONS[section]
     rows = []
-    for trait in traits:
-        spec = kinds[KINDS[0]][trait]
-        rows.append([f"`practitioners.{KIND_PLACEHOLDER}.{trait}`"]
-                    + [format_default(kinds[k][trait]) for k in KINDS]
-                    + [spec.unit or "—", format_range(spec), spec.doc])
+    for trait in kind_traits(section):
+        having = [k for k in kinds if trait in node[k]]
+        spec = node[having[0]][trait]
+        meanings = {node[k][trait].doc for k in having}
+        # Kinds whose meaning differs (each commissioner kind's share) are named one by one.
+        meaning = spec.doc if len(meanings) == 1 else "; ".join(
+            f"`{k}`: {node[k][trait].doc}" for k in having)
+        rows.append([f"`{section}.{KIND_PLACEHOLDER}.{trait}`"]
+                    + [format_default(node[k][trait]) if trait in node[k] else "—" for k in kinds]
+                    + [spec.unit or "—", format_range(spec), meaning])
     return rows
 
 
 def parameter_table() -> str:
     """Every parameter of `dmpsim.params.SCHEMA` as Markdown tables, one per section.
 
-    The practitioner kinds share one table, a column per kind: the key of a cell is
-    ``practitioners.<kind>.<trait>`` with the column's kind.
+    The kinds of a section of `KIND_SECTIONS` (practitioner kinds, commissioner kinds) share one
+    table, a column per kind: the key of a cell is ``<section>.<kind>.<trait>`` with the
+    column's kind, and "—" marks a trait that kind does not have.
     """
     parts = []
     for section, node in SCHEMA.items():
         parts.append(f"#### `{section}`")
-        if section == "practitioners":
-            parts.append(_table(["key", *[f"`{k}`" for k in KINDS], "unit", "range / choices",
-                                 "meaning"], _kind_rows()))
+        if section in KIND_SECTIONS:
+            parts.append(_table(["key", *[f"`{k}`" for k in KIND_SECTIONS[section]], "unit",
+                                 "range / choices", "meaning"], _kind_rows(section)))
         else:
             parts.append(_table(["key", "default", "unit", "range / choices", "meaning"],
                                 _section_rows(section, node)))

@@ -208,12 +208,6 @@ class Practitioner(mesa.Agent):
         yearly_cost = 12.0 * self.overhead
         return 1.0 if yearly_cost <= 0 else min(1.0, self.cover / yearly_cost)
 
-    @property
-    def runway_months(self) -> float:
-        """Months its reserves last at its present burn (overheads less grants and other income)."""
-        burn = self.overhead - self.safety_net_funding - self.other_income
-        return math.inf if burn <= 0 else max(0.0, self.reserves) / burn
-
     def dependence(self, at_stake: float) -> float:
         """What refusing this client puts at risk, in [0, 1] (ODD §7.4, M3).
 

@@ -173,7 +173,8 @@ class DMPMarket(mesa.Model):
                 reserves=k.reserves_months * k.overhead, overhead=k.overhead,
                 capacity=k.capacity, markup=k.markup,
                 government_dependence=k.government_dependence, other_income=k.other_income,
-                safety_net_funding=k.safety_net_funding if funded else 0.0,
+                # With the safety net knocked out (ODD §7.12) no organisation has a funder.
+                safety_net_funding=k.safety_net_funding if funded and self.mech.safety_net else 0.0,
                 learning=k.learning, tender_skill=k.tender_skill, familiarity=k.familiarity,
                 reserve_cap=k.reserve_cap_months * k.overhead, staff_turnover=k.staff_turnover,
             )
@@ -693,11 +694,10 @@ class DMPMarket(mesa.Model):
 
     def settle_finances(self) -> None:
         """Overheads are paid; grants and other income come in; reserves above the cap go out."""
-        net = self.mech.safety_net
         for p in self.practitioners:
             if not p.active:
                 continue
-            grant = p.safety_net_funding if net else 0.0
+            grant = p.safety_net_funding
             p.reserves += grant + p.other_income - p.overhead
             out = dynamics.paid_out(p.reserves, p.reserve_cap)
             p.reserves -= out

@@ -119,7 +119,7 @@ def _commissioner_kind(share: float | None, desire: float, honesty: float, trans
 
 MECHANISMS: dict[str, tuple[str, str]] = {
     "commissioner_kinds": ("M1", "councils, governments, departments and legislatures differ in desire, honesty, transparency and commitment"),
-    "safety_net": ("M3", "funders pay their grants (off: no organisation has a safety net)"),
+    "safety_net": ("M3", "some organisations have a funder who pays a monthly grant (off: none has a safety net)"),
     "income_reliance": ("M3", "need for commissioned income enters responses and screening (off: every organisation acts as if secure)"),
     "learning": ("M4", "red flags are learned from one's own bad episodes, and bad clients remembered (off: nothing is learned)"),
     "staff_turnover": ("M4", "people leave, retire or are hired away, and exits lose most of their experience (off: experience is kept for ever)"),
@@ -242,7 +242,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "honesty_effect": P(0.8, float, 0, 10, "", "extra control attempts by a commissioner with no honesty about the politics"),
         "clarity_effect": P(0.45, float, **SHARE, doc="cut in pressure after up-front clarity on roles and terms"),
         "trust_effect": P(0.5, float, **SHARE, doc="cut in control attempts when the commissioner fully trusts the practitioner"),
-        "funder_effect": P(0.5, float, **SHARE, doc="cut in control attempts, and in the practitioner's dependence on the commissioner, when someone else funds the process"),
+        "funder_effect": P(0.5, float, **SHARE, doc="cut in control attempts when someone else funds the process (whose payment the commissioner then cannot withhold)"),
         "participant_effect": P(0.7, float, **SHARE, doc="cut in expert/report openings under full participant control"),
         "mandate_effect": P(0.9, float, **SHARE, doc="cut in secrecy demands under a transparency mandate"),
         "oversight_effect": P(0.35, float, **SHARE, doc="cut in control attempts under an oversight board"),

@@ -19,6 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 PURPOSES = ("commissioning", "procurement", "pressure", "responses", "discovery", "market")
+"""The purposes, in the order of the seed's children. Commissioning, procurement and the market
+draw from one run-wide stream each; pressure, responses and discovery are drawn per commissioner
+(`Streams.for_commissioners`), from a seventh child, so that a commissioner's k-th process gets
+the same numbers whoever runs it. Their run-wide children are kept in the order only so that the
+seeds of the others do not move."""
+SHARED = ("commissioning", "procurement", "market")
 
 
 @dataclass
@@ -45,10 +51,12 @@ class Streams:
 
     def __init__(self, seed: int | np.random.Generator | None) -> None:
         root = root_sequence(seed)
-        children = root.spawn(len(PURPOSES) + 1)
-        for name, child in zip(PURPOSES, children, strict=False):
-            setattr(self, name, Stream.from_sequence(child))
-        self._per_body = children[-1]
+        children = dict(zip((*PURPOSES, "per_commissioner"), root.spawn(len(PURPOSES) + 1),
+                            strict=True))
+        self.commissioning = Stream.from_sequence(children["commissioning"])
+        self.procurement = Stream.from_sequence(children["procurement"])
+        self.market = Stream.from_sequence(children["market"])
+        self._per_body = children["per_commissioner"]
 
     def for_commissioners(self, n: int) -> list[tuple[random.Random, random.Random, random.Random]]:
         """For each commissioner, its (pressure, responses, discovery) scalar streams."""
