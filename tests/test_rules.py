@@ -8,12 +8,11 @@ which response is likely in which situation. Parameters not under test are the d
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from types import SimpleNamespace
 
 from dmpsim.model import completion, confidence, contract, demand, dynamics, pressure
 from dmpsim.model import procurement as P

@@ -8,7 +8,6 @@ scenarios or runs, so their per-run figures are the quantities compared.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .model.params import CONTROL_PRESSURES, INDEPENDENT_KINDS, OUTPUT_PRESSURES
