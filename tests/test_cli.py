@@ -17,8 +17,8 @@ import pytest
 import dmpsim
 from dmpsim import metrics
 from dmpsim.cli import main
-from dmpsim.outputs import jsonable
 from dmpsim.model.params import DIMENSIONS, FLAT
+from dmpsim.outputs import jsonable
 from dmpsim.scenario import bundled_dir, bundled_names
 
 REPO = Path(__file__).resolve().parents[1]
