@@ -40,7 +40,6 @@ import multiprocessing
 import os
 import resource
 import sys
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -307,13 +306,14 @@ class _Serial:
 def _executor(workers: int) -> ProcessPoolExecutor | _Serial:
     """Worker processes; a dead worker raises (BrokenProcessPool) instead of hanging.
 
-    Importing Mesa sets the default start method to spawn; fork is used instead where it is
-    safe (Linux, no thread but the main one), so that workers start without importing dmpsim
-    again and see this module however it was loaded.
+    Importing Mesa sets the default start method to spawn; fork is used instead on Linux, so
+    that workers start without importing dmpsim again and see this module however it was loaded
+    (a spawned worker cannot import a script loaded by path). The workers only run the model,
+    which takes no lock another thread could hold at the fork.
     """
     if workers == 1:
         return _Serial()
-    if sys.platform == "linux" and threading.active_count() == 1:
+    if sys.platform == "linux":
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context("spawn")

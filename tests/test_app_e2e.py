@@ -146,9 +146,25 @@ def test_play_changes_the_plots_and_a_control_changes_the_run(page):
     # Large firms were in the market from the start and won work under price-only tenders.
     expect(readout).not_to_contain_text("large firms won 0% of contract value")
     _shot(page, "app-after-reset.png")
-    page.locator(".dmp-eventlog").scroll_into_view_if_needed()
+    _scroll_to(page, ".dmp-eventlog")
     expect(page.locator("img.dmp-market")).to_be_visible()
     _shot(page, "app-log-and-market.png")
+
+
+def _scroll_to(page, selector: str, attempts: int = 5) -> None:
+    """Scroll a card into view for a screenshot. A card the page is still re-rendering (its
+    last update after a pause) can be replaced under the scroll; then look it up again."""
+    from playwright.sync_api import Error, expect
+
+    for attempt in range(attempts):
+        expect(page.locator(selector)).to_be_visible(timeout=TIMEOUT_MS)
+        try:
+            page.locator(selector).scroll_into_view_if_needed(timeout=5_000)
+            return
+        except Error:
+            if attempt == attempts - 1:
+                raise
+            page.wait_for_timeout(500)
 
 
 def test_side_by_side_page(page):

@@ -230,3 +230,33 @@ def test_check_value_converts_and_bounds():
     with pytest.raises(InputError, match="expected a number, got True"):
         check_value("confidence.initial", True)
     assert resolve()["procurement.rule"] == "quality"
+
+
+@pytest.mark.parametrize(("values", "key", "problem"), [
+    ({"practitioners.independent_commercial.safety_net_share": 0.5},
+     "practitioners.independent_commercial.safety_net_share", "safety_net_funding is 0"),
+    ({"practitioners.freelancer.safety_net_share": 1.0,
+      "practitioners.freelancer.safety_net_funding": 0.0},
+     "practitioners.freelancer.safety_net_share", "no safety net"),
+    ({"large_firms.enabled": True, "practitioners.large_firm.count": 0},
+     "large_firms.enabled", "large_firm.count is 0"),
+    ({"commissioner_kinds.department.share": 0.7, "commissioner_kinds.legislature.share": 0.5},
+     "commissioner_kinds", "more than 1"),
+    ({"practitioners.independent_nonprofit.count": 0, "practitioners.independent_commercial.count": 0,
+      "practitioners.freelancer.count": 0, "large_firms.enabled": True,
+      "mechanisms.large_firms": False},
+     "practitioners", "no practitioners"),
+])
+def test_inconsistent_combinations_are_input_errors(values, key, problem):
+    with pytest.raises(InputError) as caught:
+        dmpsim.DMPMarket(values, rng=0)
+    message = str(caught.value)
+    assert message.startswith(f"{key}:") and problem in message and "\n" not in message, message
+
+
+def test_a_funded_share_with_funding_is_accepted():
+    market = dmpsim.DMPMarket({"practitioners.independent_commercial.safety_net_share": 1.0,
+                               "practitioners.independent_commercial.safety_net_funding": 6.0},
+                              rng=0)
+    commercial = [p for p in market.practitioners if p.kind == "independent_commercial"]
+    assert commercial and all(p.has_safety_net for p in commercial)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,18 +37,21 @@ def _fmt(template: str, value: object) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from . import run
-    from .outputs import jsonable
+    from .outputs import check_out_folder, write_run
     from .plots import overview_figure
 
+    if args.out:
+        check_out_folder(Path(args.out))   # before the run, not after it
     result = run(args.scenario, seed=args.seed, steps=args.steps, overrides=args.set or None)
     out = Path(args.out) if args.out else Path("results") / f"{result.scenario.name}-seed{args.seed}"
-    try:
-        result.write(out, csv=args.csv)
-        figure = overview_figure(result.model, f"{result.scenario.name} (seed {args.seed})",
-                                 out / "overview.png")
-    except OSError as exc:
-        raise InputError(f"cannot write results: {exc.strerror or exc}", source=str(out),
-                         key="--out") from None
+    title = f"{result.scenario.name} (seed {args.seed})"
+    figure = out / "overview.png"
+    # Written into a temporary folder renamed to `out` when complete: a failure (a full disk)
+    # leaves `out` as it was.
+    write_run(result, out, csv=args.csv,
+              extra=lambda folder: overview_figure(result.model, title, folder / figure.name))
+    from .outputs import jsonable
+
     if args.json:
         print(json.dumps(jsonable(result.summary), indent=2))
         return 0
@@ -75,12 +80,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def resume_command(args: argparse.Namespace, out: Path) -> str:
+    """The command that finishes an interrupted sweep: the same backend options, --resume."""
+    parts = ["dmpsim", "sweep", args.experiment, "--out", str(out)]
+    if args.backend:
+        parts += ["--backend", args.backend]
+    if args.scheduler:
+        parts += ["--scheduler", args.scheduler]
+    if args.workers:
+        parts += ["--workers", str(args.workers)]
+    if args.part_size:
+        parts += ["--part-size", str(args.part_size)]
+    if args.allow_code_change:
+        parts.append("--allow-code-change")
+    parts.append("--resume")
+    if args.retry_errors:
+        parts.append("--retry-errors")
+    return shlex.join(parts)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .experiment import load_experiment
     from .sweep import sweep
 
+    for flag, given in (("--retry-errors", args.retry_errors),
+                        ("--allow-code-change", args.allow_code_change)):
+        if given and not args.resume:
+            raise InputError("only applies with --resume (to finish a sweep already in --out)",
+                             key=flag)
     experiment = load_experiment(args.experiment)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / experiment.name
+    if not args.dry_run:
+        from .outputs import check_out_folder
+
+        check_out_folder(out)
     steps = experiment.steps or experiment.effective_steps()
     plan = (f"{experiment.n_points} design point(s) x {experiment.replications} replication(s) "
             f"= {experiment.n_runs} runs of {steps} months ({experiment.design} design)")
@@ -98,7 +131,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
               allow_code_change=args.allow_code_change, return_path=True)
     except KeyboardInterrupt:
         print(f"dmpsim: interrupted; every finished run is in {out}/parts. Finish with:\n"
-              f"  dmpsim sweep {args.experiment} --out {out} --resume", file=sys.stderr)
+              f"  {resume_command(args, out)}", file=sys.stderr)
         return 130
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     counts, session = manifest["counts"], manifest["sessions"][-1]
@@ -133,9 +166,29 @@ def _non_negative_int(text: str) -> int:
 
 
 def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def months(text: str) -> int:
+    """--steps: months per run, 1 .. the schema's upper bound of run.steps."""
+    from .runner import max_steps
+
+    value = _positive_int(text)
+    if value > max_steps():
+        raise argparse.ArgumentTypeError(f"expected at most {max_steps()} months, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number in [0, 65535], got {text!r}")
     return value
 
 
@@ -153,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="?", default="baseline",
                    help="bundled scenario name or path to a TOML file (default: baseline)")
     p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
-    p.add_argument("--steps", type=_positive_int, default=None,
+    p.add_argument("--steps", type=months, default=None,
                    help="months to run (default: the scenario's run.steps)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter by dotted key, e.g. procurement.rule=price")
@@ -196,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the classroom app in the browser (needs dmpsim[app])")
     p.add_argument("--scenario", default="classroom",
                    help="bundled scenario the app starts with (default classroom)")
-    p.add_argument("--port", type=_non_negative_int, default=8765,
+    p.add_argument("--port", type=_port, default=8765,
                    help="port on localhost (default 8765; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.set_defaults(func=cmd_app)
@@ -216,7 +269,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"dmpsim: error: {exc}", file=sys.stderr)
+        print(f"dmpsim: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # Writing results is wrapped where it happens (naming the folder and what was kept);
+        # anything else the system refuses (a full disk, a read-only folder) still gets a line.
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        code = errno.errorcode.get(exc.errno or 0, "")
+        print(f"dmpsim: error: {exc.strerror or exc}{where}{' [' + code + ']' if code else ''}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("dmpsim: interrupted", file=sys.stderr)

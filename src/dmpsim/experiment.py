@@ -63,6 +63,10 @@ DESIGN_OPTIONS = {
 }
 OUTPUT_KEYS = ("series", "interval", "columns")
 SPEC_KEYS = ("values", "range", "num", "step", "distribution", "lo", "hi", "mean", "sd", "mode")
+# Upper bounds on a design's size, checked before anything is allocated (and by --dry-run): a
+# sweep of more is a mistake (a grid step of 1e-12), not a plan.
+MAX_POINTS = 1_000_000
+MAX_RUNS = 10_000_000
 
 
 # -- seeds ------------------------------------------------------------------------------------
@@ -174,7 +178,18 @@ class Factor:
 def _number(value: Any, source: str, key: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         raise InputError(f"{what} must be a number, got {value!r}", source=source, key=key)
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise InputError(f"{what} must be a finite number, got {value!r}", source=source, key=key)
+    return number
+
+
+def _too_many(what: str, count: float, limit: int = MAX_POINTS) -> str:
+    shown = f"{count:,.0f}" if count < 1e15 else f"{count:.3g}"
+    return f"{what} makes {shown} design points, more than a sweep may have ({limit:,})"
 
 
 def _bound(key: str, value: Any, source: str, what: str) -> float:
@@ -252,12 +267,18 @@ def parse_factor(key: str, spec: Any, source: str, design: str) -> Factor:
         if num is not None and (isinstance(num, bool) or not isinstance(num, int) or num < 2):
             raise InputError(f"num must be a whole number >= 2, got {num!r}",
                              source=source, key=key)
+        if num is not None and num > MAX_POINTS:
+            raise InputError(_too_many(f"num = {num}", num), source=source, key=key)
         if step is not None:
             step = _number(step, source, key, "step")
             if step <= 0:
                 raise InputError(f"step must be > 0, got {step!r}", source=source, key=key)
             if p.type is int and step != int(step):
                 raise InputError(f"step must be a whole number for this parameter, got {step!r}",
+                                 source=source, key=key)
+            count = math.floor((hi - lo) / step + 1e-9) + 1
+            if count > MAX_POINTS:
+                raise InputError(_too_many(f"step = {step:g} from {lo:g} to {hi:g}", count),
                                  source=source, key=key)
         if p.type is int and (lo != int(lo) or hi != int(hi)):
             raise InputError(f"range must be whole numbers for this parameter, got {bounds!r}",
@@ -557,14 +578,28 @@ def _unit_problem(keys: list[str]) -> dict[str, Any]:
 # -- loading ----------------------------------------------------------------------------------
 
 def _whole(table: dict[str, Any], name: str, default: Any, source: str, minimum: int,
-           key: str | None = None) -> Any:
+           key: str | None = None, maximum: int | None = None) -> Any:
     value = table.get(name, default)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InputError(f"expected a whole number >= {minimum}, got {value!r}", source=source,
                          key=key or name)
+    if maximum is not None and value > maximum:
+        raise InputError(f"{value} is outside [{minimum}, {maximum}]", source=source,
+                         key=key or name)
     return value
+
+
+def _check_name(name: Any, source: str) -> str:
+    """The experiment's name names its output folder: one plain folder name."""
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"expected a short name, got {name!r}", source=source, key="name")
+    name = name.strip()
+    if name in (".", "..") or any(c in name for c in "/\\") or not name.isprintable():
+        raise InputError(f"expected a short name usable as a folder name (no '/', '\\', "
+                         f"'.' or '..'), got {name!r}", source=source, key="name")
+    return name
 
 
 def _resolve_scenario(ref: Any, fixed: dict[str, Any], source: str, base_dir: Path | None) -> Scenario:
@@ -601,13 +636,14 @@ def parse_experiment(table: dict[str, Any], source: str = "<experiment>",
     if not isinstance(description, str) or not description.strip():
         raise InputError("missing 'description' (one line saying what this experiment asks)",
                          source=source, key="description")
-    name = table.get("name", default_name)
-    if not isinstance(name, str) or not name.strip() or "/" in name:
-        raise InputError(f"expected a short name without '/', got {name!r}", source=source,
-                         key="name")
+    name = _check_name(table.get("name", default_name), source)
     seed = _whole(table, "seed", 0, source, 0)
-    replications = _whole(table, "replications", 1, source, 1)
-    steps = _whole(table, "steps", None, source, 1)
+    replications = _whole(table, "replications", 1, source, 1, maximum=MAX_RUNS)
+    steps = table.get("steps")
+    if steps is not None:
+        from .runner import check_steps
+
+        steps = check_steps(steps, key="steps", source=source)
     crn = table.get("common_random_numbers", True)
     if not isinstance(crn, bool):
         raise InputError(f"expected true or false, got {crn!r}", source=source,
@@ -667,12 +703,17 @@ def parse_experiment(table: dict[str, Any], source: str = "<experiment>",
         factors = [parse_factor(k, v, source, design) for k, v in specs.items()]
         keys = [f.key for f in factors]
         if design == "factorial":
-            columns, unit = _factorial(factors), None
+            columns, unit = _factorial(factors, source), None
         else:
             sampling_seed = _whole(design_table, "seed", seed, source, 0, "design.seed")
             columns, unit, options = _sample(design, design_table, factors, sampling_seed, source)
+    n_points = len(next(iter(columns.values()))) if columns else 1
+    if n_points * replications > MAX_RUNS:
+        raise InputError(f"{n_points:,} design points x {replications:,} replications = "
+                         f"{n_points * replications:,} runs, more than a sweep may have "
+                         f"({MAX_RUNS:,})", source=source, key="replications")
     experiment = Experiment(
-        name=name.strip(), description=description.strip(), source=source, scenario=scenario,
+        name=name, description=description.strip(), source=source, scenario=scenario,
         fixed=fixed, factors=factors, design=design, design_options=options,
         replications=replications, steps=steps, seed=seed, common_random_numbers=crn,
         outputs=_parse_outputs(table.get("outputs"), source), keys=keys, _columns=columns,
@@ -682,9 +723,14 @@ def parse_experiment(table: dict[str, Any], source: str = "<experiment>",
     return experiment
 
 
-def _factorial(factors: list[Factor]) -> dict[str, np.ndarray]:
+def _factorial(factors: list[Factor], source: str = "<experiment>") -> dict[str, np.ndarray]:
     """Every combination of the levels, the first parameter varying slowest."""
     levels = [f.levels() for f in factors]
+    count = math.prod(len(level) for level in levels)
+    if count > MAX_POINTS:
+        raise InputError(_too_many("the factorial design (" + " x ".join(
+            str(len(level)) for level in levels) + " levels)", count), source=source,
+            key="parameters")
     combos = list(itertools.product(*levels))
     return {f.key: _column([c[i] for c in combos], f.type) for i, f in enumerate(factors)}
 
@@ -732,6 +778,9 @@ def _sample(design: str, table: dict[str, Any], factors: list[Factor], seed: int
         if n is None:
             raise InputError("an lhs design needs samples (how many design points)",
                              source=source, key="design.samples")
+        if n > MAX_POINTS:
+            raise InputError(_too_many(f"samples = {n}", n), source=source,
+                             key="design.samples")
         import inspect
 
         from scipy.stats import qmc
@@ -750,6 +799,10 @@ def _sample(design: str, table: dict[str, Any], factors: list[Factor], seed: int
         if not isinstance(second, bool):
             raise InputError(f"expected true or false, got {second!r}", source=source,
                              key="design.second_order")
+        rows = n * ((2 * d + 2) if second else (d + 2))
+        if rows > MAX_POINTS:
+            raise InputError(_too_many(f"samples = {n} (N (D + 2) rows)", rows), source=source,
+                             key="design.samples")
         from SALib.sample import sobol
 
         unit = sobol.sample(_unit_problem([f.key for f in factors]), n,
@@ -761,7 +814,10 @@ def _sample(design: str, table: dict[str, Any], factors: list[Factor], seed: int
         if n is None:
             raise InputError("a morris design needs trajectories (>= 2)", source=source,
                              key="design.trajectories")
-        levels = _whole(table, "levels", 4, source, 2, "design.levels")
+        if n * (d + 1) > MAX_POINTS:
+            raise InputError(_too_many(f"trajectories = {n} ((D + 1) rows each)", n * (d + 1)),
+                             source=source, key="design.trajectories")
+        levels = _whole(table, "levels", 4, source, 2, "design.levels", maximum=MAX_POINTS)
         if levels % 2:
             raise InputError(f"expected an even number of levels, got {levels}", source=source,
                              key="design.levels")

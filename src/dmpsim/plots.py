@@ -1189,6 +1189,33 @@ def _sweep_parameters(runs: pd.DataFrame, manifest: Mapping[str, Any]) -> list[s
     return [c for c in runs.columns if "." in str(c)]
 
 
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    if (folder / "manifest.json").is_file():
+        try:
+            loaded = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            return loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            pass   # the runs table alone is enough to draw from
+    return {}
+
+
+def _read_partial_sweep(folder: Path, source: str) -> ResultsData:
+    """A sweep that has not finished (interrupted, or still running): its part files, read as
+    `dmpsim discover` reads them (`dmpsim.sweep.read_results`)."""
+    from .sweep import read_results
+
+    runs = read_results(folder)
+    if runs.empty:
+        raise InputError("the sweep's part files hold no runs yet", source=source)
+    series = None
+    if any((folder / "parts").glob("series-*.parquet")):
+        series = read_results(folder, series=True)
+        series = _with_run_ids(series[series["run_id"].isin(runs["run_id"])], source)
+    manifest = _read_manifest(folder)
+    return ResultsData(folder, "sweep", series=series, runs=runs,
+                       parameters=_sweep_parameters(runs, manifest), manifest=manifest)
+
+
 def load_results(results_dir: str | Path) -> ResultsData:
     """Read a results folder and say what it holds.
 
@@ -1210,6 +1237,11 @@ def load_results(results_dir: str | Path) -> ResultsData:
     if not folder.is_dir():
         raise InputError("is not a folder" if folder.exists() else "no such folder",
                          source=source)
+
+    parts = folder / "parts"
+    if not (folder / "runs.parquet").is_file() and parts.is_dir() \
+            and any(parts.glob("runs-*.parquet")):
+        return _read_partial_sweep(folder, source)
 
     if (folder / "runs.parquet").is_file():
         runs = _read_parquet(folder / "runs.parquet", source)

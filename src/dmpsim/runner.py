@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,16 +39,52 @@ class RunResult:
                 "practitioners": self.practitioners}
 
     def write(self, out: str | Path, csv: bool = False) -> list[Path]:
-        """Write the tables (Parquet, and CSV if asked) and run.json into `out`."""
+        """Write the tables (Parquet, and CSV if asked) and run.json into `out`.
+
+        The folder is written atomically: everything goes into a temporary folder beside `out`,
+        renamed to `out` when complete, so a failed write leaves `out` as it was.
+        """
         from .outputs import write_run
 
         return write_run(self, Path(out), csv=csv)
 
 
-def check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError(f"expected a whole number >= 0, got {seed!r}", key="seed")
-    return seed
+def _whole_number(value: Any) -> int | None:
+    """`value` as a Python int if it is a whole number (Python's, numpy's or pandas'), else None.
+
+    Booleans (Python's and numpy's) are not numbers here; neither are floats.
+    """
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return None
+
+
+def max_steps() -> int:
+    """The longest run allowed anywhere (the schema's upper bound of ``run.steps``)."""
+    from .model.params import FLAT
+
+    return int(FLAT["run.steps"].hi)
+
+
+def check_seed(seed: Any, key: str = "seed") -> int:
+    """A seed: a whole number >= 0 (numpy and pandas integers too), as a Python int."""
+    value = _whole_number(seed)
+    if value is None or value < 0:
+        raise InputError(f"expected a whole number >= 0, got {seed!r}", key=key)
+    return value
+
+
+def check_steps(steps: Any, key: str = "steps", source: str | None = None) -> int:
+    """A run length in months: a whole number in [1, max_steps()], as a Python int."""
+    value = _whole_number(steps)
+    if value is None or value < 1:
+        raise InputError(f"expected a whole number >= 1, got {steps!r}", source=source, key=key)
+    if value > max_steps():
+        raise InputError(f"expected at most {max_steps()} months (the bound on run.steps), "
+                         f"got {value}", source=source, key=key)
+    return value
 
 
 def run(scenario: str | Path | Scenario | None = "baseline", seed: int = 0,
@@ -59,10 +96,7 @@ def run(scenario: str | Path | Scenario | None = "baseline", seed: int = 0,
     seed = check_seed(seed)
     loaded = load_scenario(scenario, overrides)
     values = loaded.effective()
-    if steps is None:
-        steps = values["run.steps"]
-    elif isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise InputError(f"expected a whole number >= 1, got {steps!r}", key="steps")
+    steps = values["run.steps"] if steps is None else check_steps(steps)
     market = DMPMarket(values, rng=seed)
     for _ in range(steps):
         market.step()
@@ -70,12 +104,14 @@ def run(scenario: str | Path | Scenario | None = "baseline", seed: int = 0,
         market.record_practitioners()  # the last, partial year
     contracts = metrics.contracts_table(market)
     episodes = metrics.episodes_table(market)
+    practitioners = metrics.practitioners_table(market)
+    model = metrics.model_table(market)
     return RunResult(
-        model=metrics.model_table(market),
+        model=model,
         contracts=contracts,
         episodes=episodes,
-        practitioners=metrics.practitioners_table(market),
-        summary=metrics.summarise(market, contracts, episodes),
+        practitioners=practitioners,
+        summary=metrics.summarise(market, contracts, episodes, practitioners, model),
         scenario=loaded,
         seed=seed,
         steps=steps,

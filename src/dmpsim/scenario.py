@@ -158,10 +158,18 @@ def load_scenario(ref: str | Path | Scenario | None = None,
 
 def parse_overrides(overrides: dict[str, Any] | list[str] | None) -> dict[str, Any]:
     """Dotted-key overrides from a dict or from ``KEY=VALUE`` strings (values read as TOML)."""
-    if not overrides:
+    if isinstance(overrides, str | bytes):
+        shown = overrides if len(overrides) <= 40 else overrides[:37] + "..."
+        hint = f" (for one override: [{shown!r}])" if "=" in str(shown) else ""
+        raise InputError(f"expected a dict or a list of KEY=VALUE strings, got a string "
+                         f"{shown!r}{hint}", key="overrides")
+    if overrides is None or (isinstance(overrides, dict | list | tuple) and not overrides):
         return {}
     if isinstance(overrides, dict):
-        return {str(k): check_value(str(k), v, "override") for k, v in overrides.items()}
+        return {str(k): check_value(str(k), _plain(v), "override") for k, v in overrides.items()}
+    if not isinstance(overrides, list | tuple):
+        raise InputError(f"expected a dict or a list of KEY=VALUE strings, got "
+                         f"{type(overrides).__name__}", key="overrides")
     out = {}
     for item in overrides:
         if not isinstance(item, str) or "=" not in item:
@@ -171,6 +179,14 @@ def parse_overrides(overrides: dict[str, Any] | list[str] | None) -> dict[str, A
             raise InputError(f"expected KEY=VALUE, got {item!r}", source="--set")
         out[key] = check_value(key, parse_value(raw), "--set")
     return out
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas scalars (a row of a sweep's table) as the Python values they hold."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(
+            value, "ndim", 1) == 0:
+        return value.item()
+    return value
 
 
 def parse_value(raw: str) -> Any:

@@ -27,6 +27,7 @@ on disk. See docs/sweeps.md.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -177,11 +178,43 @@ def model_code_hash() -> str:
     return digest.hexdigest()[:16]
 
 
+PARENT_POLL_SECONDS = 1.0
+
+
+def _die_with_parent() -> None:
+    """End this worker when the process that started it dies, even by SIGKILL.
+
+    On Linux the kernel does it (``prctl(PR_SET_PDEATHSIG, SIGKILL)``); everywhere a daemon
+    thread also watches the parent's pid, since a worker is re-parented when its parent dies.
+    (A fork-server worker's parent is the fork server, which exits when the coordinator does.)
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent or parent == 1:   # the parent died before the call above
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="dmpsim-parent-watch", daemon=True).start()
+
+
 def _init_worker() -> None:
     # Ctrl-C reaches the whole process group; only the coordinator should act on it (write what
     # is finished, then stop the workers). A worker interrupted mid-run would report the run
     # as an error, and resume would then skip it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A coordinator killed outright (SIGKILL, the OOM killer) must not leave its workers behind.
+    _die_with_parent()
     # A forked worker inherits the coordinator's memory tracing (e.g. a benchmark's), which
     # would only slow its runs down.
     import tracemalloc
@@ -352,7 +385,7 @@ class DaskBackend:
                       else {"address": scheduler})
             try:
                 self.client = distributed.Client(**target, timeout="20s")
-            except OSError as exc:
+            except (OSError, ValueError, TypeError) as exc:
                 raise InputError(f"cannot reach the Dask scheduler: {_one_line(exc)}",
                                  source=scheduler, key="--scheduler") from None
         elif hasattr(scheduler, "scheduler_address"):
@@ -427,8 +460,11 @@ class Store:
     its series is too; a series part without its runs part is debris from a kill and is removed.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, with_series: bool = False) -> None:
         self.out = out
+        # With per-step series, a runs table counts only with its series beside it: a series
+        # file moved aside (corrupt) makes its runs count as not done, so --resume re-runs them.
+        self.with_series = with_series
         self.parts = out / "parts"
         self.manifest_path = out / "manifest.json"
         self.runs_path = out / "runs.parquet"
@@ -439,13 +475,24 @@ class Store:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """One coordinator per folder: two writing the same parts would duplicate runs."""
-        self.out.mkdir(parents=True, exist_ok=True)
+        from .outputs import check_out_folder
+
+        check_out_folder(self.out)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the output folder: {exc.strerror or exc}",
+                             source=str(self.out), key="--out") from None
         try:
             import fcntl
         except ImportError:  # Windows: no advisory locks; the user must not run two at once
             yield
             return
-        handle = open(self.out / ".lock", "a+")  # noqa: SIM115 - held for the whole sweep
+        try:
+            handle = open(self.out / ".lock", "a+")  # noqa: SIM115 - held for the whole sweep
+        except OSError as exc:
+            raise InputError(f"cannot write to the output folder: {exc.strerror or exc}",
+                             source=str(self.out), key="--out") from None
         try:
             # A POSIX record lock, not flock: forked workers do not inherit it, so a killed
             # coordinator's folder is free again at once, whatever its orphans are doing.
@@ -464,6 +511,27 @@ class Store:
         """Every file holding finished runs: the merged table (if any) and the parts."""
         found = sorted(self.parts.glob("runs-*.parquet")) if self.parts.is_dir() else []
         return ([self.runs_path] if self.runs_path.exists() else []) + found
+
+    def series_partner(self, runs: Path) -> Path:
+        """The series file that goes with a runs file (merged table or part)."""
+        if runs == self.runs_path:
+            return self.series_path
+        return runs.parent / ("series-" + runs.name[len("runs-"):])
+
+    def check_tables(self) -> None:
+        """Read the merged tables through once (bounded memory): InputError naming a file that
+        is truncated or not a sweep's table."""
+        paths = [self.runs_path] + ([self.series_path] if self.with_series else [])
+        for path in paths:
+            if not path.exists():
+                continue
+            try:
+                for _ in pq.ParquetFile(path).iter_batches(batch_size=MERGE_ROWS,
+                                                           use_threads=False):
+                    pass
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                raise corrupt(path, exc) from None
+        _read_table(self.runs_path, columns=["run_id", "status"])
 
     def has_results(self) -> bool:
         return bool(self.sources())
@@ -495,9 +563,12 @@ class Store:
         done = np.zeros(n_runs, dtype=bool)
         failed = np.zeros(n_runs, dtype=bool)
         for path in self.sources():
-            table = pq.read_table(path, columns=["run_id", "status"], use_threads=False)
+            table = _read_table(path, columns=["run_id", "status"])
             ids = table["run_id"].to_numpy()
             ok = pc.equal(table["status"], "ok").to_numpy(zero_copy_only=False)
+            if self.with_series and not self.series_partner(path).exists():
+                # Its series were moved aside (or lost): its ok runs must run again.
+                ids, ok = ids[~ok], ok[~ok]
             inside = ids < n_runs
             done[ids[ok & inside]] = True
             failed[ids[~ok & inside]] = True
@@ -531,19 +602,18 @@ class Store:
         """
         spans = []
         for path in self.sources():
-            ids = pq.read_table(path, columns=["run_id"], use_threads=False)["run_id"]
+            ids = _read_table(path, columns=["run_id"])["run_id"]
             if len(ids):
                 spans.append((path, pc.min(ids).as_py(), pc.max(ids).as_py()))
         if not spans:
             raise InputError("no finished runs to merge", source=str(self.out))
-        schema = _ordered_schema([pq.read_schema(p) for p, _, _ in spans], columns)
+        schema = _ordered_schema([_read_schema(p) for p, _, _ in spans], columns)
         series_spans = []
         for path, lo, hi in spans if with_series else ():
-            partner = (self.series_path if path == self.runs_path
-                       else self.parts / ("series-" + path.name[len("runs-"):]))
+            partner = self.series_partner(path)
             if partner.exists():
                 series_spans.append((partner, lo, hi))
-        series_schema = (_ordered_schema([pq.read_schema(p) for p, _, _ in series_spans],
+        series_schema = (_ordered_schema([_read_schema(p) for p, _, _ in series_spans],
                                          ["run_id", "step"]) if series_spans else None)
         chunk = max(1, min(MERGE_ROWS, MERGE_ROWS // max(1, rows_per_run) if with_series
                            else MERGE_ROWS))
@@ -606,10 +676,39 @@ def _ordered_schema(schemas: list[pa.Schema], first: list[str]) -> pa.Schema:
                       else unified.field(n) for n in names])
 
 
-def _read_range(path: Path, lo: int, hi: int, schema: pa.Schema) -> pa.Table:
+def corrupt(path: Path, exc: BaseException) -> InputError:
+    """The one-line error for a results file that cannot be read, with what to do about it."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return InputError(
+        f"unreadable Parquet file ({type(exc).__name__}: {first}); it is truncated or not a "
+        "sweep's table: move it out of the folder (e.g. rename it to .bad) and run the sweep "
+        "again with --resume, which re-runs the runs it held", source=str(path))
+
+
+def _read_table(path: Path, **kwargs: Any) -> pa.Table:
     # Parts are small: reading them on Arrow's thread pool only adds per-thread memory.
-    table = pq.read_table(path, filters=[("run_id", ">=", lo), ("run_id", "<", hi)],
-                          use_threads=False)
+    try:
+        table = pq.read_table(path, use_threads=False, **kwargs)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise corrupt(path, exc) from None
+    columns = kwargs.get("columns") or []
+    missing = [c for c in columns if c not in table.column_names]
+    if missing:
+        raise corrupt(path, KeyError(f"no column {missing[0]!r}"))
+    return table
+
+
+def _read_schema(path: Path) -> pa.Schema:
+    try:
+        return pq.read_schema(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise corrupt(path, exc) from None
+
+
+def _read_range(path: Path, lo: int, hi: int, schema: pa.Schema) -> pa.Table:
+    table = _read_table(path, filters=[("run_id", ">=", lo), ("run_id", "<", hi)])
     arrays = [table[f.name].cast(f.type) if f.name in table.column_names
               else pa.nulls(len(table), f.type) for f in schema]
     return pa.table(arrays, schema=schema)
@@ -644,7 +743,11 @@ def read_results(out: str | Path, series: bool = False) -> pd.DataFrame:
         files, keys = store.sources(), ["run_id"]
     if not files:
         raise InputError("no results in this folder", source=str(out))
-    tables = [pq.read_table(f) for f in files]
+    tables = [_read_table(f) for f in files]
+    for path, table in zip(files, tables, strict=True):
+        if "run_id" not in table.column_names or (not series and "status" not in
+                                                  table.column_names):
+            raise corrupt(path, KeyError("no run_id/status column"))
     table = pa.concat_tables(tables, promote_options="permissive")
     return _dedupe(table, keys, prefer_ok=not series).to_pandas()
 
@@ -820,6 +923,8 @@ def _check_options(backend: str | None, workers: Any, scheduler: Any, part_size:
                          key="--backend")
     if scheduler is not None and backend != "dask":
         raise InputError("a scheduler address needs the dask backend", key="--scheduler")
+    if isinstance(scheduler, str):
+        _check_scheduler_address(scheduler)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise InputError(f"expected a whole number >= 1, got {workers!r}", key="--workers")
@@ -834,6 +939,26 @@ def _check_options(backend: str | None, workers: Any, scheduler: Any, part_size:
         raise InputError(f"expected a number of seconds > 0, got {flush_seconds!r}",
                          key="flush_seconds")
     return backend, workers
+
+
+def _check_scheduler_address(text: str) -> None:
+    """An address is checked for its form before anything starts (or a folder is made)."""
+    expected = "expected tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786) or a scheduler file"
+    if not text.strip():
+        raise InputError(f"empty address; {expected}", key="--scheduler")
+    if Path(text).expanduser().is_file():
+        return
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        return   # reported by the dask backend itself, with the install command
+    try:
+        scheme, location = parse_address(text)
+        if scheme in ("tcp", "tls", "ws", "wss", "ucx"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"not a scheduler address ({_one_line(exc)}); {expected}",
+                         source=text, key="--scheduler") from None
 
 
 def _make_backend(backend: str, workers: int | None, scheduler: Any, work: Callable,
@@ -916,8 +1041,42 @@ def sweep(experiment: str | Path | Experiment | dict[str, Any], *, backend: str 
                            "main script; put the call under `if __name__ == \"__main__\":`")
     exp = load_experiment(experiment)
     backend, workers = _check_options(backend, workers, scheduler, part_size, flush_seconds)
-    store = Store(Path(out) if out is not None else Path("results") / "sweeps" / exp.name)
+    if retry_errors and not resume:
+        raise InputError("only applies with resume=True (--resume): it re-runs the runs a "
+                         "sweep already in the folder recorded with an error",
+                         key="--retry-errors")
+    store = Store(Path(out) if out is not None else Path("results") / "sweeps" / exp.name,
+                  with_series=exp.outputs.series)
     columns = result_columns(exp)
+    try:
+        return _sweep(exp, store, columns, backend=backend, workers=workers,
+                      scheduler=scheduler, resume=resume, retry_errors=retry_errors,
+                      progress=progress, part_size=part_size, flush_seconds=flush_seconds,
+                      work=work, allow_code_change=allow_code_change, return_path=return_path)
+    except OSError as exc:
+        raise _write_failed(store, exp, exc) from None
+
+
+def _write_failed(store: Store, exp: Experiment, exc: OSError) -> InputError:
+    """A failed write (a full disk, a read-only folder) as one line: what failed, what is kept."""
+    what = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        what = "the disk is full (No space left on device)"
+    try:
+        done, _ = store.finished(exp.n_runs, retry_errors=False)
+        kept = (f"{int(done.sum())} of {exp.n_runs} runs are safe on disk in {store.out}; "
+                "free some space (or use another --out) and run again with --resume")
+    except Exception:   # noqa: BLE001 - the folder itself may be what fails
+        kept = "finished runs written before this are kept; run again with --resume"
+    where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+    return InputError(f"cannot write{where}: {what}; {kept}", source=str(store.out),
+                      key="--out")
+
+
+def _sweep(exp: Experiment, store: Store, columns: list[str], *, backend: str,
+           workers: int | None, scheduler: Any, resume: bool, retry_errors: bool,
+           progress: bool | None, part_size: int | None, flush_seconds: float, work: Callable,
+           allow_code_change: bool, return_path: bool) -> pd.DataFrame | Path:
     with store.locked():
         code = model_code_hash()
         manifest = _prepare(store, exp, resume, code, allow_code_change)
@@ -947,7 +1106,8 @@ def sweep(experiment: str | Path | Experiment | dict[str, Any], *, backend: str 
             parts = store.parts.is_dir() and any(store.parts.glob("runs-*.parquet"))
             if parts or not store.runs_path.exists():
                 counts = store.consolidate(exp.n_runs, columns, rows_per_run, with_series)
-            else:   # a resume with nothing new: the merged table stands as it is
+            else:   # a resume with nothing new: the merged table stands, if it reads whole
+                store.check_tables()
                 _, failed = store.finished(exp.n_runs, retry_errors=False)
                 counts = {"ok": exp.n_runs - int(failed.sum()), "error": int(failed.sum())}
         except BaseException as exc:
@@ -956,10 +1116,16 @@ def sweep(experiment: str | Path | Experiment | dict[str, Any], *, backend: str 
                            finished=_now(), wall_seconds=time.perf_counter() - started,
                            error="" if interrupted else _one_line(exc))
             manifest["status"] = session["status"]
-            done_mask, failed = store.finished(exp.n_runs, retry_errors=False)
-            manifest["counts"] = {"done": int(done_mask.sum()), "error": int(failed.sum()),
-                                  "total": exp.n_runs}
-            store.write_manifest(manifest)
+            # Recording the failure must not hide it (a full disk fails this write too).
+            with contextlib.suppress(Exception):
+                done_mask, failed = store.finished(exp.n_runs, retry_errors=False)
+                manifest["counts"] = {"done": int(done_mask.sum()), "error": int(failed.sum()),
+                                      "total": exp.n_runs}
+            try:
+                store.write_manifest(manifest)
+            except Exception:
+                if not isinstance(exc, OSError | InputError):
+                    raise
             raise
         store.remove_parts()
         wall = time.perf_counter() - started

@@ -1,10 +1,12 @@
-"""The analysis subcommands of the `dmpsim` command line: compare, sensitivity, discover, plot.
+"""The analysis subcommands of the `dmpsim` command line: compare, ablate, sensitivity, discover,
+plot.
 
 `add_commands(subparsers)` registers them on the parser that `dmpsim.cli` builds; each sets a
 ``func`` taking the parsed arguments and returning an exit code. Bad input raises
 `dmpsim.errors.InputError`, which the CLI prints as one line with exit status 2.
 
     dmpsim compare baseline price_only_tender quality_tender --replications 20
+    dmpsim ablate baseline --mechanisms safety_net,learning --replications 20
     dmpsim sensitivity morris_screening --method morris
     dmpsim discover results/sweeps/safety_net --metric integrity_mean
     dmpsim plot results/compare/baseline-price_only_tender-quality_tender
@@ -17,11 +19,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["add_commands", "cmd_compare", "cmd_discover", "cmd_plot", "cmd_sensitivity"]
+__all__ = ["add_commands", "cmd_ablate", "cmd_compare", "cmd_discover", "cmd_plot",
+           "cmd_sensitivity"]
 
 
 # -- argument types ---------------------------------------------------------------------------
@@ -42,6 +46,12 @@ def _non_negative_int(text: str) -> int:
 
 def _positive_int(text: str) -> int:
     return _whole(text, 1)
+
+
+def _months(text: str) -> int:
+    from ..cli import months
+
+    return months(text)
 
 
 def _at_least_two(text: str) -> int:
@@ -100,9 +110,20 @@ def _writing(out: Path, action: Any) -> Any:
                          key="--out") from None
 
 
-def _interrupted(command: str, out: Path) -> int:
+def _interrupted(command: str, out: Path, args: argparse.Namespace | None = None) -> int:
+    extra = ""
+    if args is not None:
+        import shlex
+
+        options = []
+        for flag, value in (("--backend", getattr(args, "backend", None)),
+                            ("--scheduler", getattr(args, "scheduler", None)),
+                            ("--workers", getattr(args, "workers", None))):
+            if value:
+                options += [flag, str(value)]
+        extra = (" " + shlex.join(options)) if options else ""
     print(f"dmpsim: interrupted; the finished runs are in {out / 'sweep'}. Finish with the same "
-          f"command and --resume:\n  {command} --resume", file=sys.stderr)
+          f"command and --resume:\n  {command}{extra} --resume", file=sys.stderr)
     return 130
 
 
@@ -141,7 +162,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             progress=False if args.quiet else None,
             common_random_numbers=not args.independent_seeds, command=command))
     except KeyboardInterrupt:
-        return _interrupted(command, out)
+        return _interrupted(command, out, args)
     if args.quiet:
         return 0
     table = result.table
@@ -166,6 +187,69 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"Note: {note}")
     print(f"Report: {out / 'report.html'} (and report.md); tables: comparison.csv, "
           "differences.csv, runs.csv")
+    return 0
+
+
+# -- ablate -----------------------------------------------------------------------------------
+
+def cmd_ablate(args: argparse.Namespace) -> int:
+    from ..model.params import MECHANISMS
+    from ..scenario import load_scenario
+    from .ablate import ABLATION_METRICS, PATTERNS, ablate, default_out, parse_mechanisms
+    from .report import fmt_ci, fmt_number, shell_command
+
+    chosen = parse_mechanisms(args.mechanisms)
+    scenario = load_scenario(args.scenario, args.set or None)
+    out = Path(args.out) if args.out else default_out(scenario.name)
+    parts: list[Any] = ["dmpsim", "ablate", args.scenario]
+    if args.mechanisms is not None:
+        parts += ["--mechanisms", ",".join(chosen)]
+    for item in args.set or []:
+        parts += ["--set", item]
+    parts += ["--replications", args.replications, "--seed", args.seed]
+    if args.steps is not None:
+        parts += ["--steps", args.steps]
+    parts += ["--out", out]
+    if args.no_figures:
+        parts.append("--no-figures")
+    command = shell_command(parts)
+    if not args.quiet:
+        print(f"dmpsim ablate: {scenario.name} with {len(chosen)} mechanism(s) knocked out in "
+              f"turn, {args.replications} replications per arm; results to {out}/")
+    try:
+        result = _writing(out, lambda: ablate(
+            scenario, mechanisms=chosen, replications=args.replications, seed=args.seed,
+            steps=args.steps, backend=args.backend, workers=args.workers,
+            scheduler=args.scheduler, out=out, resume=args.resume,
+            progress=False if args.quiet else None, figures=not args.no_figures,
+            command=command))
+    except KeyboardInterrupt:
+        return _interrupted(command, out, args)
+    if args.quiet:
+        return 0
+    print(f"{result.steps} months per run; what each knock-out changes (knock-out minus full "
+          "model, 95% interval excludes zero; at most four, the largest first):")
+    width = max(len(f"{MECHANISMS[m][0]} {m}") for m in result.mechanisms)
+    headline = [*ABLATION_METRICS, *PATTERNS]
+    for m in result.mechanisms:
+        rows = result.table[(result.table["mechanism"] == m)
+                            & result.table["output"].isin(headline)
+                            & result.table["excludes_zero"].fillna(False).astype(bool)]
+        rows = rows.assign(_size=rows["cohens_d"].abs().fillna(rows["difference"].abs()))
+        rows = rows.sort_values("_size", ascending=False)
+        cells = []
+        for row in rows.head(4).itertuples(index=False):
+            scale = float(np.nanmax(np.abs([row.full_mean, row.knockout_mean])))
+            cells.append(f"{row.output} {fmt_number(row.difference, scale, signed=True)} "
+                         f"{fmt_ci(row.low, row.high, scale)}")
+        more = f" (+{len(rows) - 4} more)" if len(rows) > 4 else ""
+        label = f"{MECHANISMS[m][0]} {m}"
+        print(f"  {label:<{width}}  " + ("; ".join(cells) + more if cells else
+                                         "nothing detectable"))
+    for note in result.notes:
+        print(f"Note: {note}")
+    print(f"Report: {out / 'report.html'} (and report.md); tables: ablation.csv, "
+          "comparison.csv, runs.csv")
     return 0
 
 
@@ -201,7 +285,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             scheduler=args.scheduler, out=out, resume=args.resume,
             progress=False if args.quiet else None, command=command))
     except KeyboardInterrupt:
-        return _interrupted(command, out)
+        return _interrupted(command, out, args)
     if args.quiet:
         return 0
     main = MAIN_INDEX[method]
@@ -255,9 +339,11 @@ def plot_folder(results_dir: str | Path) -> Path:
     sensitivity analysis' folder (which keeps no series of its own)."""
     folder = Path(results_dir)
     own = any((folder / name).exists() for name in ("runs.parquet", "series.parquet",
-                                                    "model.parquet"))
-    if folder.is_dir() and not own and (folder / "sweep" / "runs.parquet").exists():
-        return folder / "sweep"
+                                                    "model.parquet", "parts"))
+    inner = folder / "sweep"
+    if folder.is_dir() and not own and ((inner / "runs.parquet").exists()
+                                        or (inner / "parts").is_dir()):
+        return inner
     return folder
 
 
@@ -277,12 +363,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
 # -- registration -----------------------------------------------------------------------------
 
 def add_commands(subparsers: Any) -> None:
-    """Register compare, sensitivity, discover and plot on `subparsers`."""
+    """Register compare, ablate, sensitivity, discover and plot on `subparsers`."""
     p = subparsers.add_parser(
         "compare", help="compare scenarios with common random numbers; write a report",
         description="Run each scenario with common random numbers (replication k of every "
                     "scenario uses the same seed) and report, for every summary key, the mean "
-                    "with a 95%% bootstrap interval, the paired difference from the baseline "
+                    "with a 95% bootstrap interval, the paired difference from the baseline "
                     "with its interval and effect sizes. Writes report.md, a self-contained "
                     "report.html, comparison.csv/.parquet, differences.csv, runs.csv, "
                     "series.parquet, figures/ and the sweep (sweep/) to --out. "
@@ -295,7 +381,7 @@ def add_commands(subparsers: Any) -> None:
                    help="the scenario the others are compared with (default: the first)")
     p.add_argument("--seed", type=_non_negative_int, default=0,
                    help="experiment seed every run's seed derives from (default 0)")
-    p.add_argument("--steps", type=_positive_int, metavar="MONTHS",
+    p.add_argument("--steps", type=_months, metavar="MONTHS",
                    help="months per run, the same for every scenario (default: the baseline's "
                         "run.steps)")
     p.add_argument("--out", metavar="DIR",
@@ -305,6 +391,33 @@ def add_commands(subparsers: Any) -> None:
                         "random numbers buy; not for reports)")
     _run_options(p)
     p.set_defaults(func=cmd_compare)
+
+    p = subparsers.add_parser(
+        "ablate", help="knock out each mechanism in turn: which mechanism produces a pattern?",
+        description="Run the scenario as given and, for each mechanism, with that mechanism "
+                    "switched off (mechanisms.NAME = false), with common random numbers, and "
+                    "report each knock-out's paired effect (knock-out minus full model) with a "
+                    "95% bootstrap interval on every summary key and on the patterns "
+                    "PT1-PT10. Writes report.md, a self-contained report.html, "
+                    "ablation.csv/.parquet, the comparison's tables, figures/ and the sweep "
+                    "(sweep/) to --out. See docs/analysis.md.")
+    p.add_argument("scenario", nargs="?", default="baseline", metavar="SCENARIO",
+                   help="bundled scenario name or scenario file (default baseline)")
+    p.add_argument("--mechanisms", metavar="NAME,NAME",
+                   help="the mechanisms to knock out, comma-separated (default: all; "
+                        "docs/ODD.md lists them)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a parameter of the scenario by dotted key, in every arm")
+    p.add_argument("--replications", type=_at_least_two, default=20, metavar="N",
+                   help="runs per arm (default 20)")
+    p.add_argument("--seed", type=_non_negative_int, default=0,
+                   help="experiment seed every run's seed derives from (default 0)")
+    p.add_argument("--steps", type=_months, metavar="MONTHS",
+                   help="months per run (default: the scenario's run.steps)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default results/ablate/SCENARIO)")
+    p.add_argument("--no-figures", action="store_true", help="do not draw the figure")
+    _run_options(p)
+    p.set_defaults(func=cmd_ablate)
 
     p = subparsers.add_parser(
         "sensitivity", help="Sobol' or Morris sensitivity analysis of an experiment's parameters",
@@ -323,7 +436,7 @@ def add_commands(subparsers: Any) -> None:
                         "(Sobol') or 10 (Morris)")
     p.add_argument("--replications", type=_positive_int, metavar="N",
                    help="replications per design point (default: the experiment's)")
-    p.add_argument("--steps", type=_positive_int, metavar="MONTHS",
+    p.add_argument("--steps", type=_months, metavar="MONTHS",
                    help="months per run (default: the experiment's)")
     p.add_argument("--outputs", nargs="+", metavar="KEY",
                    help="summary keys to analyse (default: integrity_mean large_firm_share "

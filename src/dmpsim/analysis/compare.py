@@ -161,26 +161,44 @@ def _scenario_ref(ref: str | Path | Scenario, scenario: Scenario) -> str:
     return str(source.resolve())
 
 
+def _fixed_values(ref: str, scenario: Scenario, keys: Sequence[str]) -> dict[str, Any]:
+    """The values every scenario shares that the experiment's base scenario file (`ref`) does
+    not give: a Scenario object's overrides (or values changed in code). Without them as the
+    experiment's ``[set]``, the runs would take the file's values instead."""
+    on_file = load_scenario(ref).effective()
+    own = scenario.effective()
+    return {k: v for k, v in own.items()
+            if k != "run.steps" and k not in keys and repr(v) != repr(on_file[k])}
+
+
 def build_experiment(refs: Sequence[str | Path | Scenario], scenarios: Sequence[Scenario],
                      base: int, keys: list[str], *, replications: int, seed: int, steps: int,
                      common_random_numbers: bool) -> dict[str, Any]:
-    """The comparison as an experiment dict: one ``tuples`` design point per scenario."""
+    """The comparison as an experiment dict: one ``tuples`` design point per scenario.
+
+    The baseline's file is the experiment's base scenario; values all the scenarios share but
+    that file does not set (a Scenario object's overrides) go in ``[set]``."""
     points = []
     for scenario in scenarios:
         values = scenario.effective()
         points.append({k: values[k] for k in keys})
     names = [s.name for s in scenarios]
-    return {
+    ref = _scenario_ref(refs[base], scenarios[base])
+    table: dict[str, Any] = {
         "name": "compare",
         "description": f"Comparison of {', '.join(names)} (baseline {names[base]})",
-        "scenario": _scenario_ref(refs[base], scenarios[base]),
+        "scenario": ref,
         "seed": seed,
         "replications": replications,
         "steps": steps,
         "common_random_numbers": common_random_numbers,
-        "design": {"type": "tuples", "points": points},
-        "outputs": {"series": True, "interval": 1, "columns": list(SERIES_COLUMNS)},
     }
+    fixed = _fixed_values(ref, scenarios[base], keys)
+    if fixed:   # only then, so that a comparison of files keeps its experiment (and --resume)
+        table["set"] = fixed
+    table["design"] = {"type": "tuples", "points": points}
+    table["outputs"] = {"series": True, "interval": 1, "columns": list(SERIES_COLUMNS)}
+    return table
 
 
 # -- statistics -------------------------------------------------------------------------------
@@ -266,8 +284,10 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
                          f"{replications!r}", key="--replications")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"expected a whole number >= 0, got {seed!r}", key="--seed")
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
-        raise InputError(f"expected a whole number >= 1, got {steps!r}", key="--steps")
+    if steps is not None:
+        from ..runner import check_steps
+
+        steps = check_steps(steps, key="--steps")
     refs = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)
     loaded = _load(refs)
     names = [s.name for s in loaded]
@@ -361,7 +381,10 @@ def _seeds(comparison: Comparison) -> pd.DataFrame:
     return wide[comparison.names].reset_index()
 
 
-def write_outputs(comparison: Comparison, figures: bool = True) -> list[Path]:
+def write_outputs(comparison: Comparison, figures: bool = True,
+                  report: bool = True) -> list[Path]:
+    """Write the tables, comparison.json and (with `figures`) the figures into
+    ``comparison.out``, and (with `report`) report.md and report.html; the files written."""
     out = comparison.out
     assert out is not None
     files = [
@@ -398,8 +421,8 @@ def write_outputs(comparison: Comparison, figures: bool = True) -> list[Path]:
     }
     files.append(atomic_write_text(json.dumps(jsonable(meta), indent=2) + "\n",
                                    out / "comparison.json"))
-    report = build_report(comparison, figure_files, found)
-    files += report.write(out)
+    if report:
+        files += build_report(comparison, figure_files, found).write(out)
     return files
 
 

@@ -86,11 +86,12 @@ def read_sweep(results_dir: str | Path) -> tuple[Path, pd.DataFrame, dict[str, A
     if not (folder / "runs.parquet").exists() and not (folder / "parts").is_dir() \
             and (folder / "sweep" / "runs.parquet").exists():
         folder = folder / "sweep"
-    try:
-        runs = read_results(folder)
-    except InputError:
+    from ..sweep import Store
+
+    if not Store(folder).has_results():
         raise InputError("holds no sweep results (runs.parquet); run `dmpsim sweep` first",
-                         source=str(results_dir)) from None
+                         source=str(results_dir))
+    runs = read_results(folder)     # a corrupt file is named, with what to do
     manifest: dict[str, Any] = {}
     path = folder / "manifest.json"
     if path.exists():

@@ -149,8 +149,10 @@ def sensitivity_experiment(experiment: str | Path | Experiment | dict[str, Any],
                                      or not isinstance(replications, int) or replications < 1):
         raise InputError(f"expected a whole number >= 1, got {replications!r}",
                          key="--replications")
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
-        raise InputError(f"expected a whole number >= 1, got {steps!r}", key="--steps")
+    if steps is not None:
+        from ..runner import check_steps
+
+        steps = check_steps(steps, key="--steps")
     own = exp.design_options.get("samples" if method == "sobol" else "trajectories")
     same = exp.design == method and (samples is None or samples == own)
     if same and replications is None and steps is None:

@@ -9,10 +9,15 @@ Page 0 (the run): `RunReadout`, `IntegrityView`, `MarketShareView`, `PressureVie
 Page 1 (side by side): `CompareControls`, `CompareIntegrityView`, `CompareSharesView`,
 `CompareFieldView`: run A is the app's model, run B its twin with one lever changed (same
 scenario, seed and other controls), stepped to the same month whenever A moves.
+
+Mesa's "Use Threads" option steps the model in a thread of its own while the page renders:
+every component reads the model under the model's lock (`ClassroomMarket.lock`, held for each
+whole step), so a view never sees a step half-done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Callable
 
@@ -62,11 +67,19 @@ def _card(inner_html: str):
     return main
 
 
+def locked(model) -> contextlib.AbstractContextManager:
+    """The model's lock (no step runs while it is held), or nothing for a model without one."""
+    lock = getattr(model, "lock", None)
+    return lock if lock is not None else contextlib.nullcontext()
+
+
 def _live(model, make: Callable[[], views.LivePlot], name: str, deps: list | None = None):
     """A `LivePlot` kept for this model, re-rendered whenever the model moves."""
     deps = deps or []
-    plot = solara.use_memo(make, dependencies=[model, *deps])
-    data = solara.use_memo(lambda: plot.render(model), dependencies=[plot, model, model.steps])
+    with locked(model):
+        plot = solara.use_memo(make, dependencies=[model, *deps])
+        data = solara.use_memo(lambda: plot.render(model),
+                               dependencies=[plot, model, model.steps])
     return _image(data, name)
 
 
@@ -104,7 +117,9 @@ def readout_html(model: ClassroomMarket) -> str:
 def RunReadout(model: ClassroomMarket):
     """Where the run is, the value of every lever and where it comes from, the headline numbers."""
     update_counter.get()
-    return _card(readout_html(model))
+    with locked(model):
+        inner = readout_html(model)
+    return _card(inner)
 
 
 @solara.component
@@ -154,7 +169,9 @@ def eventlog_html(model: ClassroomMarket, limit: int = EVENTS_SHOWN) -> str:
 def EventLog(model: ClassroomMarket):
     """The latest events of the run in plain words; demands met and walk-outs in red."""
     update_counter.get()
-    return _card(eventlog_html(model))
+    with locked(model):
+        inner = eventlog_html(model)
+    return _card(inner)
 
 
 # -- page 1: side by side -----------------------------------------------------------------------
@@ -205,21 +222,25 @@ def CompareControls(model: ClassroomMarket):
                 compare_lever.set(lv.name)
                 compare_value.set(None)
 
-    b, label_a, label_b = current_twin(model)
+    with locked(model):
+        b, label_a, label_b = current_twin(model)
+        table = compare_html(model, b, label_a, label_b)
+        options = contrast_options(model, lever)
     with solara.Column(classes=["dmp-compare-controls"], gap="0px") as main:
         solara.Style(CSS)
         with solara.Row():
             solara.Select(label="Lever that differs in B", value=LEVER_BY_NAME[lever].label,
                           values=[lv.label for lv in LEVERS], on_value=set_lever)
             solara.Select(label="Value in run B", value=value,
-                          values=contrast_options(model, lever), on_value=compare_value.set)
-        solara.HTML(tag="div", unsafe_innerHTML=compare_html(model, b, label_a, label_b))
+                          values=options, on_value=compare_value.set)
+        solara.HTML(tag="div", unsafe_innerHTML=table)
     return main
 
 
 def _twin_view(model: ClassroomMarket, cls, name: str):
-    b, label_a, label_b = current_twin(model)
-    return _live(model, lambda: cls(model, b, label_a, label_b), name, deps=[b])
+    with locked(model):   # B is stepped to A's month here
+        b, label_a, label_b = current_twin(model)
+        return _live(model, lambda: cls(model, b, label_a, label_b), name, deps=[b])
 
 
 @solara.component

@@ -17,6 +17,7 @@ plain Python, and the core model never imports the app.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -282,6 +283,17 @@ class ClassroomMarket(DMPMarket):
         super().__init__(values, rng=self.seed)
         self.horizon = self.p.run.steps
         self.twins: dict[tuple[str, Any], ClassroomMarket] = {}
+        # Mesa's "Use Threads" steps the model in another thread while the page renders: each
+        # whole step (Mesa's own counting included) holds this lock, and so does every view
+        # while it reads the model (`dmpsim.app.components.locked`).
+        self.lock = threading.RLock()
+        mesa_step = self.step
+
+        def step(*args: Any, **kwargs: Any) -> None:
+            with self.lock:
+                mesa_step(*args, **kwargs)
+
+        self.step = step
 
     def step(self) -> None:
         super().step()

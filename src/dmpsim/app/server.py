@@ -4,6 +4,10 @@ The app is served by `solara run dmpsim.app.app` in a child process, on localhos
 the flags that keep it off the network: no browser opened, no version check against PyPI, no
 telemetry. Solara's front-end files come from the `solara-assets` package (the `app` extra), so
 the page loads without a CDN.
+
+However `dmpsim app` ends, the server ends with it: Ctrl-C, SIGTERM (`kill PID`) and SIGHUP
+(the terminal closed) stop the server's whole process group; SIGKILL of `dmpsim app` ends the
+server too (`dmpsim.app.child`). The port can be used again at once.
 """
 
 from __future__ import annotations
@@ -56,7 +60,13 @@ def free_port(host: str = DEFAULT_HOST) -> int:
 
 
 def port_is_free(port: int, host: str = DEFAULT_HOST) -> bool:
+    """Whether a server could listen on `host:port` now.
+
+    With SO_REUSEADDR, as the server itself binds: connections of a stopped server that wait
+    out TIME_WAIT do not block the port, while a server listening on it still does.
+    """
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
@@ -65,15 +75,19 @@ def port_is_free(port: int, host: str = DEFAULT_HOST) -> bool:
 
 
 def app_command(port: int, host: str = DEFAULT_HOST) -> list[str]:
-    """The command that serves the app (with this Python)."""
-    return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host, "--port",
-            str(port), "--no-open", "--no-check-version", "--production"]
+    """The command that serves the app (with this Python): Solara's `run`, through
+    `dmpsim.app.child`, which ends the server if its parent dies."""
+    return [sys.executable, "-m", "dmpsim.app.child", "run", APP_MODULE, "--host", host,
+            "--port", str(port), "--no-open", "--no-check-version", "--production"]
 
 
 def app_environment(scenario: str) -> dict[str, str]:
     """The child's environment: the first scenario, matplotlib off-screen, no telemetry."""
+    from .child import PARENT_ENV
+
     return dict(os.environ, **{
         SCENARIO_ENV: scenario,
+        PARENT_ENV: str(os.getpid()),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "SOLARA_CHECK_HOOKS": "off",
         "MPLBACKEND": "Agg",
@@ -158,20 +172,67 @@ def start_server(scenario: str = "classroom", port: int = 0, host: str = DEFAULT
     server = AppServer(process, f"http://{host}:{port}/", Path(log_path) if log_path else None,
                        log)
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(server.url, timeout=2) as reply:
-                if reply.status == 200:
-                    return server
-        except (urllib.error.URLError, OSError):
-            pass
-        exited = process.poll() is not None
-        if exited or time.monotonic() > deadline:
-            server.stop()
-            why = f"exited with status {process.returncode}" if exited else "timed out"
-            raise RuntimeError(f"the app server {why} before answering at {server.url}\n"
-                               f"{server.log_text()[-4000:]}")
-        time.sleep(0.2)
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(server.url, timeout=2) as reply:
+                    if reply.status == 200:
+                        return server
+            except (urllib.error.URLError, OSError):
+                pass
+            exited = process.poll() is not None
+            if exited or time.monotonic() > deadline:
+                why = f"exited with status {process.returncode}" if exited else "timed out"
+                raise RuntimeError(f"the app server {why} before answering at {server.url}\n"
+                                   f"{server.log_text()[-4000:]}")
+            time.sleep(0.2)
+    except BaseException:
+        server.stop()      # stopped while starting (Ctrl-C, SIGTERM): leave nothing behind
+        raise
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP reached `serve`."""
+
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _stop_on_signals():
+    """SIGTERM (`kill PID`) and SIGHUP (the terminal closed) stop the server like Ctrl-C."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Stopped(signal.Signals(signum).name)
+
+    # A signal ignored on purpose (`nohup dmpsim app &` ignores SIGHUP) stays ignored.
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS
+                if signal.getsignal(sig) is not signal.SIG_IGN}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _hold_signals() -> None:
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, *STOP_SIGNALS):
+            signal.signal(sig, signal.SIG_IGN)
+
+
+def _say(text: str) -> None:
+    # After SIGHUP the terminal may be gone: saying so must not fail the clean-up.
+    with contextlib.suppress(OSError, ValueError):
+        print(text, flush=True)
 
 
 def serve(scenario: str = "classroom", port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> int:
@@ -181,15 +242,25 @@ def serve(scenario: str = "classroom", port: int = DEFAULT_PORT, host: str = DEF
     InputError (one line, for the CLI) for an unknown scenario, a busy port or a missing `app`
     extra.
     """
-    server = start_server(scenario, port=port, host=host, quiet=False)
-    print(f"dmpsim app: the classroom app ({scenario} scenario) is at {server.url}", flush=True)
-    print("Open it in a browser; press Ctrl-C here to stop.", flush=True)
-    try:
-        while server.running():
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        server.stop()
-        print("\ndmpsim app: stopped.", flush=True)
-        return 0
-    status = server.stop()
+    with _stop_on_signals():
+        try:
+            server = start_server(scenario, port=port, host=host, quiet=False)
+        except (KeyboardInterrupt, _Stopped):
+            _say("\ndmpsim app: stopped.")
+            return 0
+        try:
+            print(f"dmpsim app: the classroom app ({scenario} scenario) is at {server.url}",
+                  flush=True)
+            print("Open it in a browser; press Ctrl-C here to stop.", flush=True)
+            while server.running():
+                time.sleep(0.5)
+        except (KeyboardInterrupt, _Stopped):
+            _hold_signals()     # a second Ctrl-C or SIGTERM must not cut the clean-up short
+            server.stop()
+            _say("\ndmpsim app: stopped.")
+            return 0
+        finally:
+            _hold_signals()
+            server.stop()
+    status = server.process.returncode
     return 0 if status in (0, None) else int(status) if status > 0 else 1

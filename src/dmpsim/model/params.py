@@ -347,7 +347,7 @@ def check_value(key: str, value: Any, source: str | None = None) -> Any:
     if spec is None:
         raise InputError(f"unknown key{did_you_mean(key, list(FLAT))}", source=source, key=key)
     if spec.type is bool:
-        if type(value).__name__ == "bool_":  # numpy's boolean, without importing numpy here
+        if _is_numpy_bool(value):
             value = bool(value)
         if not isinstance(value, bool):
             raise InputError(f"expected true or false, got {value!r}", source=source, key=key)
@@ -362,9 +362,13 @@ def check_value(key: str, value: Any, source: str | None = None) -> Any:
                 key=key,
             )
         return value
-    if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, numbers.Real):
+    if isinstance(value, bool) or _is_numpy_bool(value) or not isinstance(value, numbers.Real):
         raise InputError(f"expected a number, got {value!r}", source=source, key=key)
-    as_float = float(value)
+    try:
+        as_float = float(value)
+    except OverflowError:  # a whole number beyond any float
+        raise InputError(f"a {len(str(abs(value)))}-digit number is outside "
+                         f"[{spec.lo}, {spec.hi}]", source=source, key=key) from None
     if math.isnan(as_float):
         raise InputError("expected a number, got nan", source=source, key=key)
     if math.isinf(as_float):
@@ -383,6 +387,12 @@ def check_value(key: str, value: Any, source: str | None = None) -> Any:
         hi = "inf" if spec.hi is None else spec.hi
         raise InputError(f"{value!r} is outside [{lo}, {hi}]", source=source, key=key)
     return value
+
+
+def _is_numpy_bool(value: Any) -> bool:
+    """numpy's boolean (``np.bool_``; named ``bool`` in numpy 2), without importing numpy here."""
+    kind = type(value)
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool")
 
 
 def defaults() -> dict[str, Any]:
