@@ -23,12 +23,10 @@ from . import response as ladder
 from .agents import Commissioner, Practitioner
 from .contract import DIMENSION_OF_PRESSURE, PHASE_OF_PRESSURE, PHASES, STAKE, Contract
 from .params import (
-    COMMISSIONER_KINDS,
     CONTROL_PRESSURES,
     DIMENSIONS,
     INDEPENDENT_KINDS,
     LEVELS,
-    OUTPUT_PRESSURES,
     PRESSURE_TYPES,
     RESPONSES,
     build_params,
@@ -832,4 +830,4 @@ def _substream(stream: random.Random) -> random.Random:
     return random.Random(stream.getrandbits(64))
 
 
-__all__ = ["DMPMarket", "COMMISSIONER_KINDS", "OUTPUT_PRESSURES"]
+__all__ = ["DMPMarket"]
