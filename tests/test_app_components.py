@@ -7,6 +7,7 @@ SolaraViz) and is skipped without it.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import io
 import math
@@ -21,13 +22,14 @@ from dmpsim.app.levers import (
     LEVERS,
     USE_SCENARIO,
     ClassroomMarket,
+    card_description,
     contrast_options,
     differing_values,
     twin,
 )
 from dmpsim.errors import InputError
 from dmpsim.model.params import PRESSURE_TYPES
-from dmpsim.scenario import load_scenario
+from dmpsim.scenario import bundled_names, load_scenario
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 HAS_APP = all(importlib.util.find_spec(m) is not None
@@ -295,6 +297,59 @@ def test_twin_plots_render():
         assert cls(a, b, "A", "B").render(a).startswith(b"\x89PNG")
 
 
+def _all_plots(model, b):
+    return [cls(model) for cls in PLOTS] + [
+        cls(model, b, "A: large firms on", "B: large firms off")
+        for cls in (views.CompareIntegrityPlot, views.CompareSharesPlot, views.CompareFieldPlot)]
+
+
+@pytest.mark.parametrize("month", [0, 1, 5, 40])
+def test_count_axes_tick_at_whole_numbers(month):
+    a = run_to(ClassroomMarket(seed=1), month)
+    b = twin(a, "large_firms", "off")
+    pressure, organisations = views.PressurePlot(a), views.OrganisationsPlot(a)
+    field = views.CompareFieldPlot(a, b, "A", "B")
+    for plot in (pressure, organisations, field):
+        plot.render(a)
+    for axis in (pressure.ax.xaxis, organisations.ax.yaxis, field.ia.yaxis):
+        lo, hi = axis.get_view_interval()
+        ticks = [t for t in axis.get_majorticklocs() if lo - 1e-9 <= t <= hi + 1e-9]
+        assert len(ticks) >= 2
+        assert all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_every_view_has_its_own_one_line_alt_text():
+    a = run_to(ClassroomMarket(seed=1), 2)
+    b = twin(a, "large_firms", "off")
+    alts = [plot.alt for plot in _all_plots(a, b)]
+    assert len(set(alts)) == len(alts)
+    for alt in alts:
+        assert "\n" not in alt and 30 < len(alt) < 220
+    assert "B: large firms off" in alts[-1]
+
+
+@pytest.mark.parametrize("scenario", bundled_names())
+def test_card_text_agrees_with_the_large_firm_levers(scenario):
+    start = card_description(ClassroomMarket(scenario_name=scenario, large_firms="on",
+                                             entry_year="at the start"))
+    assert start.endswith("; large firms enter at the start")
+    assert "in year" not in start and "no large firms" not in start
+    off = card_description(ClassroomMarket(scenario_name=scenario, large_firms="off"))
+    assert off.endswith("; no large firms") and "enter" not in off
+    assert card_description(ClassroomMarket(scenario_name=scenario)) == (
+        load_scenario(scenario).description)
+    changed = card_description(ClassroomMarket(scenario_name=scenario, rule="price only"))
+    assert changed.endswith('(as changed by the rows marked "your choice")')
+
+
+def test_classroom_card_says_when_large_firms_enter_as_the_levers_do():
+    model = ClassroomMarket(entry_year="at the start")
+    assert "year 3" not in card_description(model)
+    (_label, words, _source), = [line for line in model.lever_lines()
+                                 if line[0] == "Large firms enter"]
+    assert f"large firms enter {words}" in card_description(model)
+
+
 def test_rolling_rate_and_counts(finished):
     rate = np.array([1.0, np.nan, 0.5, 0.0])
     weight = np.array([1, 0, 3, 0])
@@ -343,9 +398,20 @@ def ui():
             return [w.unsafe_innerHTML for w in self.rc.find(HTML).widgets
                     if f"{css_class}'" in w.unsafe_innerHTML]
 
+        def img_tags(self):
+            """{view's class: the <img> widget} for every plot on the page."""
+            return {c: w for w in self.rc.find(v.Html, tag="img").widgets
+                    for c in w.class_.split() if c.startswith("dmp-") and c != "dmp-plot"}
+
         def images(self):
-            return {c: w.value for w in self.rc.find(ipywidgets.Image).widgets
-                    for c in w._dom_classes if c.startswith("dmp-") and c != "dmp-plot"}
+            """{view's class: its PNG bytes}."""
+            prefix = "data:image/png;base64,"
+            out = {}
+            for name, w in self.img_tags().items():
+                src = w.attributes["src"]
+                assert src.startswith(prefix)
+                out[name] = base64.b64decode(src[len(prefix):])
+            return out
 
     yield UI()
     for rc in rendered:
@@ -367,9 +433,12 @@ def _viz(ui, model=None, **params):
 
 @needs_app
 def test_page_renders_with_controls_and_views(ui):
+    from solara.components.title import TitleWidget
+
     from dmpsim.app import app
 
     ui.render(app.Page())
+    assert ui.rc.find(TitleWidget).widget.title == app.BROWSER_TITLE   # mounted: sets the tab
     for label in ("Reset", "▶", "Step"):
         assert ui.button(label)
     labels = [w.label for w in ui.rc.find(ui.v.Select).widgets]
@@ -377,6 +446,8 @@ def test_page_renders_with_controls_and_views(ui):
     assert ui.select("Procurement rule").v_model == USE_SCENARIO
     assert set(ui.images()) == {"dmp-integrity", "dmp-shares", "dmp-pressure", "dmp-market",
                                 "dmp-organisations"}
+    alts = {name: w.attributes["alt"] for name, w in ui.img_tags().items()}
+    assert alts["dmp-pressure"] == views.PressurePlot.alt and all(alts.values())
     (readout,) = ui.html("dmp-readout")
     assert "Month 0 of 120" in readout and "quality scoring" in readout
 

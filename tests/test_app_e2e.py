@@ -116,6 +116,11 @@ def test_play_changes_the_plots_and_a_control_changes_the_run(page):
     integrity = page.locator("img.dmp-integrity")
     shares = page.locator("img.dmp-shares")
     expect(integrity).to_be_visible()
+    expect(integrity).to_have_attribute("alt", re.compile(r"^Line chart: mean integrity"))
+    expect(page).to_have_title("dmpsim classroom")
+    for view in ("shares", "pressure", "market", "organisations"):
+        expect(page.locator(f"img.dmp-{view}")).to_have_attribute("alt", re.compile(r"\w{10}"))
+    expect(readout).to_contain_text("large firms enter in year 3")
     before = integrity.get_attribute("src"), shares.get_attribute("src")
 
     page.get_by_role("button", name="▶").click()
@@ -138,6 +143,9 @@ def test_play_changes_the_plots_and_a_control_changes_the_run(page):
         re.compile(r"price only\s*your choice"))
     expect(readout.locator("tr").filter(has_text="Large firms enter")).to_contain_text(
         re.compile(r"at the start\s*your choice"))
+    # The card's scenario text says what the levers say, not the scenario's "year 3".
+    expect(readout).to_contain_text("large firms enter at the start")
+    expect(readout).not_to_contain_text("in year 3")
     page.get_by_role("button", name="▶").click()
     expect(readout).to_contain_text(re.compile(r"Month (1[2-9]|[2-9]\d|1[01]\d) of 120"),
                                     timeout=TIMEOUT_MS)

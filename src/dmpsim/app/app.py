@@ -22,6 +22,7 @@ from .levers import scenario_names as _scenario_names
 
 SCENARIO_ENV = "DMPSIM_APP_SCENARIO"
 TITLE = "dmpsim: the market for deliberative mini-publics"
+BROWSER_TITLE = "dmpsim classroom"
 PLAY_INTERVAL_MS = 150
 MAX_SEED = 99
 
@@ -60,6 +61,8 @@ def Page():
     params = solara.use_memo(lambda: model_params(scenario), dependencies=[])
     # One model per browser session: a module-level model would be shared by every tab.
     model = solara.use_memo(lambda: make_model(scenario), dependencies=[])
-    solara.Title("dmpsim classroom")
-    return SolaraViz(model, components=COMPONENTS, model_params=params, name=TITLE,
-                     play_interval=PLAY_INTERVAL_MS)
+    # Both are children of the page (no `return`): a Title left out of the returned element
+    # is never mounted, and the browser tab keeps the server's default title.
+    solara.Title(BROWSER_TITLE)
+    SolaraViz(model, components=COMPONENTS, model_params=params, name=TITLE,
+              play_interval=PLAY_INTERVAL_MS)

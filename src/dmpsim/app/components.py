@@ -17,16 +17,23 @@ whole step), so a view never sees a step half-done.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 from collections.abc import Callable
 
 import solara
 from mesa.visualization.utils import update_counter
-from solara.alias import rw
 
 from . import narrate, views
-from .levers import LEVER_BY_NAME, LEVERS, ClassroomMarket, contrast_options, twin
+from .levers import (
+    LEVER_BY_NAME,
+    LEVERS,
+    ClassroomMarket,
+    card_description,
+    contrast_options,
+    twin,
+)
 
 EVENTS_SHOWN = 12
 
@@ -54,9 +61,16 @@ CSS = """
 """
 
 
-def _image(data: bytes, name: str):
-    return rw.Image(value=data, format="png", _dom_classes=["dmp-plot", f"dmp-{name}"],
-                    layout={"width": "100%", "max_width": "760px", "height": "auto"})
+def png_src(data: bytes) -> str:
+    """PNG bytes as a data URL for an <img>'s src."""
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _image(data: bytes, name: str, alt: str):
+    """An <img> of a view, with alt text (ipywidgets' Image has no alt, so a plain tag)."""
+    return solara.v.Html(tag="img", attributes={"src": png_src(data), "alt": alt},
+                         class_=f"dmp-plot dmp-{name}",
+                         style_="width: 100%; max-width: 760px; height: auto;")
 
 
 def _card(inner_html: str):
@@ -80,7 +94,7 @@ def _live(model, make: Callable[[], views.LivePlot], name: str, deps: list | Non
         plot = solara.use_memo(make, dependencies=[model, *deps])
         data = solara.use_memo(lambda: plot.render(model),
                                dependencies=[plot, model, model.steps])
-    return _image(data, name)
+    return _image(data, name, plot.alt)
 
 
 # -- page 0: the run ----------------------------------------------------------------------------
@@ -106,7 +120,7 @@ def readout_html(model: ClassroomMarket) -> str:
     return (
         f"<div class='dmp-card dmp-readout'><h3>{month_words(model)}</h3>"
         f"<div>Scenario <b>{html.escape(model.scenario_name)}</b>, seed <b>{model.seed}</b>. "
-        f"<span class='about'>{html.escape(model.scenario_description)}</span></div>"
+        f"<span class='about'>{html.escape(card_description(model))}</span></div>"
         f"<table>{rows}</table>"
         f"<div class='note'>{html.escape(so_far)}</div>"
         f"<div class='note'>Set a control on the left, then press <b>Reset</b>. "

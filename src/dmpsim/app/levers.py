@@ -17,6 +17,7 @@ plain Python, and the core model never imports the app.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -319,6 +320,32 @@ class ClassroomMarket(DMPMarket):
                 words = lever.words(value)
             out.append((lever.label, words, self.lever_source(lever.name)))
         return out
+
+
+LARGE_FIRM_CLAUSE = re.compile(
+    r"(?:[;,]\s*(?:in a market that )?large firms enter in year \d+"
+    r"|,\s*no large firms"
+    r"|, but large consulting and polling firms enter the market in year \d+)")
+"""The part of a scenario's description that says when (or whether) large firms enter."""
+
+
+def card_description(model: ClassroomMarket) -> str:
+    """The scenario's description as this run has it: if a control changes large firms' entry,
+    the scenario's own words about it are replaced by the run's; if any other control is set,
+    the text says that the rows marked 'your choice' change it."""
+    text = model.scenario_description
+    if model.chosen["large_firms"] is not None or model.chosen["entry_year"] is not None:
+        text = LARGE_FIRM_CLAUSE.sub("", text)
+        if model.values["large_firms.enabled"]:
+            entry = LEVER_BY_NAME["entry_year"].words(model.lever_value("entry_year"))
+            text += f"; large firms enter {entry}"
+        else:
+            text += "; no large firms"
+    others = [n for n, v in model.chosen.items()
+              if v is not None and n not in ("large_firms", "entry_year")]
+    if others:
+        text += " (as changed by the rows marked \"your choice\")"
+    return text
 
 
 def contrast_options(model: ClassroomMarket, lever_name: str) -> list[str]:

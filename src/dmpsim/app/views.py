@@ -138,6 +138,7 @@ class LivePlot:
     """
 
     size: tuple[float, float] = SIZE
+    alt: str = "A chart of the run"   # one line for the <img>'s alt text: what the view shows
 
     def __init__(self, model: DMPMarket) -> None:
         self.fig = Figure(figsize=self.size, dpi=DPI)
@@ -267,6 +268,9 @@ def _kind_patches() -> list[Patch]:
 class IntegrityPlot(LivePlot):
     """Integrity of completed processes: each month (dots) and over the last 12 months (line)."""
 
+    alt = ("Line chart: mean integrity of completed processes by year, each month and over the "
+           "last 12 months, with the month large firms enter marked")
+
     def build(self, model):
         ax = self.ax = self.fig.subplots()
         self.fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.13)
@@ -297,6 +301,9 @@ class IntegrityPlot(LivePlot):
 
 class MarketSharePlot(LivePlot):
     """Share of contract value won by each kind of practitioner over the last 12 months."""
+
+    alt = ("Stacked area chart: share of contract value won by each kind of practitioner over "
+           "the last 12 months, by year")
 
     def build(self, model):
         ax = self.ax = self.fig.subplots()
@@ -329,6 +336,9 @@ class MarketSharePlot(LivePlot):
 class PressurePlot(LivePlot):
     """Pressure episodes so far by type (bars), split by the practitioner's response."""
 
+    alt = ("Bar chart: pressure episodes so far by type of pressure, split by how the "
+           "practitioner responded")
+
     def build(self, model):
         ax = self.ax = self.fig.subplots()
         self.fig.subplots_adjust(left=0.38, right=0.97, top=0.9, bottom=0.27)
@@ -341,6 +351,7 @@ class PressurePlot(LivePlot):
             self.bars[response] = [self.moving(b) for b in bars]
         ax.set_yticks(y, [PRESSURE_LABELS[t] for t in PRESSURE_TYPES], fontsize=SMALL)
         ax.set_xlabel("Pressure episodes so far", fontsize=SMALL)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title("Pressure on practitioners, and their responses", fontsize=TITLE, loc="right")
         ax.legend(handles=[Patch(color=RESPONSE_COLOURS[r], label=RESPONSE_LABELS[r])
                            for r in RESPONSES],
@@ -375,6 +386,9 @@ class PressurePlot(LivePlot):
 
 class OrganisationsPlot(LivePlot):
     """Active organisations by kind, stacked (left), and the field's experience stock (right)."""
+
+    alt = ("Two charts by year: active organisations of each kind (stacked), and the field's "
+           "experience stock")
 
     def build(self, model):
         ax, ex = self.ax, self.ex = self.fig.subplots(1, 2)
@@ -440,6 +454,9 @@ class MarketPicture(LivePlot):
     sized by experience; white if they have left) and the contracts running now (links coloured
     by the pressure met so far)."""
 
+    alt = ("Network picture of the market now: commissioners on an outer ring, practitioners on "
+           "an inner ring, and the contracts running now coloured by the pressure met so far")
+
     def build(self, model):
         fig = self.fig
         ax = self.ax = fig.add_axes((0.0, 0.0, 0.56, 0.9))
@@ -496,6 +513,7 @@ class TwinPlot(LivePlot):
 
     def __init__(self, a: DMPMarket, b: DMPMarket, label_a: str = "A", label_b: str = "B") -> None:
         self.b, self.label_a, self.label_b = b, label_a, label_b
+        self.alt = f"{type(self).alt} ({label_a}; {label_b})"
         super().__init__(a)
 
     def still_key(self, model):
@@ -514,6 +532,9 @@ _ENTRY_AB = Line2D([], [], color="#777777", lw=1.2, ls=":", label="large firms e
 
 class CompareIntegrityPlot(TwinPlot):
     """Integrity of completed processes, runs A and B on one axes (last 12 months)."""
+
+    alt = ("Line chart: integrity of completed processes over the last 12 months by year, "
+           "run A against run B")
 
     def build(self, model):
         ax = self.ax = self.fig.subplots()
@@ -542,6 +563,9 @@ class CompareIntegrityPlot(TwinPlot):
 
 class CompareSharesPlot(TwinPlot):
     """Market share by kind of practitioner, run A (left) and run B (right)."""
+
+    alt = ("Two stacked area charts: share of contract value by kind of practitioner by year, "
+           "run A (left) and run B (right)")
 
     def build(self, model):
         sa, sb = self.sa, self.sb = self.fig.subplots(1, 2, sharey=True)
@@ -575,6 +599,9 @@ def independents_active(model: DMPMarket) -> np.ndarray:
 
 class CompareFieldPlot(TwinPlot):
     """Independent organisations active (left) and the field's experience stock (right), A and B."""
+
+    alt = ("Two line charts by year, run A against run B: independent organisations active, and "
+           "the field's experience stock")
 
     def build(self, model):
         ia, ea = self.ia, self.ea = self.fig.subplots(1, 2)
