@@ -10,8 +10,6 @@ API cases assert an `InputError` with a one-line message naming the key.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import subprocess
 import sys
@@ -20,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import run_cli
 
 import dmpsim
-from dmpsim.cli import main
 from dmpsim.errors import InputError
 from dmpsim.model.params import FLAT
 
@@ -31,14 +29,7 @@ HEAD = 'description = "a test file"\n'
 EXP = HEAD + 'scenario = "classroom"\nsteps = 3\n'
 
 
-def cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(argv)
-        except SystemExit as exc:   # argparse
-            status = exc.code
-    return status, out.getvalue(), err.getvalue()
+cli = run_cli
 
 
 def error_line(stderr: str) -> str:

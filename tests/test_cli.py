@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import subprocess
 import sys
@@ -13,6 +11,7 @@ from pathlib import Path
 import mesa
 import pandas as pd
 import pytest
+from support import run_cli
 
 import dmpsim
 from dmpsim import metrics
@@ -50,15 +49,7 @@ def strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-def call(argv: list[str]) -> tuple[int, str, str]:
-    """Run the CLI in-process; return (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(argv)
-        except SystemExit as exc:  # argparse
-            status = exc.code
-    return status, out.getvalue(), err.getvalue()
+call = run_cli
 
 
 @pytest.fixture(scope="module")

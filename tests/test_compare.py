@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import assert_self_contained
 
 import dmpsim
 from dmpsim.analysis import commands
@@ -43,33 +43,6 @@ def comparison(price_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("compare") / "out"
     return compare(["classroom", price_file], replications=4, steps=STEPS, seed=3,
                    backend="serial", out=out, progress=False, n_resamples=1000)
-
-
-class _Refs(HTMLParser):
-    """Every URL-bearing attribute and every tag of an HTML document."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.refs: list[tuple[str, str, str]] = []
-        self.tags: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.add(tag)
-        for name, value in attrs:
-            if name in ("src", "href", "srcset", "data", "action", "poster", "background"):
-                self.refs.append((tag, name, value or ""))
-
-
-def assert_self_contained(path: Path) -> HTMLParser:
-    text = path.read_text(encoding="utf-8")
-    parser = _Refs()
-    parser.feed(text)
-    outside = [r for r in parser.refs if not (r[2].startswith("data:") or r[2].startswith("#"))]
-    assert not outside, f"external references: {outside[:3]}"
-    assert not parser.tags & {"script", "link", "iframe", "object", "embed"}
-    assert "@import" not in text and "url(" not in text.replace("url(data:", "")
-    assert any(tag == "img" for tag, _, _ in parser.refs), "no embedded figure"
-    return parser
 
 
 def test_crn_narrows_intervals_on_real_scenarios(price_file, tmp_path):

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import math
-from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import assert_self_contained
 
 from dmpsim.analysis import commands, sensitivity
 from dmpsim.analysis.sensitivity_run import (
@@ -50,18 +49,6 @@ def morris(tmp_path_factory):
     return run_sensitivity(MORRIS, backend="serial", out=out, progress=False)
 
 
-def _self_contained(path: Path) -> None:
-    refs: list[str] = []
-
-    class Refs(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            assert tag not in ("script", "link", "iframe")
-            refs.extend(v or "" for k, v in attrs if k in ("src", "href", "srcset"))
-
-    Refs().feed(path.read_text(encoding="utf-8"))
-    assert refs and all(r.startswith(("data:", "#")) for r in refs), refs
-
-
 def test_tiny_morris_end_to_end(morris):
     out = morris.out
     for name in ("indices.csv", "indices.parquet", "convergence.csv", "outputs_by_point.csv",
@@ -85,7 +72,7 @@ def test_tiny_morris_end_to_end(morris):
     assert set(conv["parameter"]) == set(PARAMS)
     full = conv.merge(indices, on=["output", "parameter", "index"])
     assert np.allclose(full["value_full"], full["value"])
-    _self_contained(out / "report.html")
+    assert_self_contained(out / "report.html")
     text = (out / "report.md").read_text(encoding="utf-8")
     for needle in ("4 trajectories", "2 replication(s)", "mean over its", "half design",
                    "dmpsim sensitivity", "Versions: dmpsim", "What you may and may not"):

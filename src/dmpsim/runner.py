@@ -12,6 +12,7 @@ import pandas as pd
 from . import metrics
 from .errors import InputError
 from .model import DMPMarket
+from .model.params import is_numpy_bool
 from .scenario import Scenario, load_scenario
 
 
@@ -54,7 +55,7 @@ def _whole_number(value: Any) -> int | None:
 
     Booleans (Python's and numpy's) are not numbers here; neither are floats.
     """
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool) or is_numpy_bool(value):
         return None
     if isinstance(value, numbers.Integral):
         return int(value)

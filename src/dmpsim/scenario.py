@@ -166,7 +166,7 @@ def parse_overrides(overrides: dict[str, Any] | list[str] | None) -> dict[str, A
     if overrides is None or (isinstance(overrides, dict | list | tuple) and not overrides):
         return {}
     if isinstance(overrides, dict):
-        return {str(k): check_value(str(k), _plain(v), "override") for k, v in overrides.items()}
+        return {str(k): check_value(str(k), v, "override") for k, v in overrides.items()}
     if not isinstance(overrides, list | tuple):
         raise InputError(f"expected a dict or a list of KEY=VALUE strings, got "
                          f"{type(overrides).__name__}", key="overrides")
@@ -179,14 +179,6 @@ def parse_overrides(overrides: dict[str, Any] | list[str] | None) -> dict[str, A
             raise InputError(f"expected KEY=VALUE, got {item!r}", source="--set")
         out[key] = check_value(key, parse_value(raw), "--set")
     return out
-
-
-def _plain(value: Any) -> Any:
-    """numpy and pandas scalars (a row of a sweep's table) as the Python values they hold."""
-    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(
-            value, "ndim", 1) == 0:
-        return value.item()
-    return value
 
 
 def parse_value(raw: str) -> Any:

@@ -43,7 +43,7 @@ class Commissioner(mesa.Agent):
         commitment: float,
         experience: float,
         budget_adequacy: float,
-        adopted: bool,
+        index: int,
         streams: tuple[random.Random, random.Random, random.Random],
     ) -> None:
         super().__init__(model)
@@ -57,10 +57,9 @@ class Commissioner(mesa.Agent):
         self.commitment = commitment
         self.experience = experience
         self.budget_adequacy = budget_adequacy
-        self.adopted_at_start = adopted
         # Its own streams for the draws of its processes (ODD §4): pressure, replies, discovery.
         self.pressure_stream, self.response_stream, self.discovery_stream = streams
-        self.index = -1  # its place in the market's arrays (busy, adopted, last experience)
+        self.index = index  # its place in the market's arrays (busy, adopted, last experience)
         self.trust: dict[int, float] = {}
 
     @property

@@ -146,9 +146,8 @@ class DMPMarket(mesa.Model):
                 self, kind_names[i], LEVELS[levels[i]], float(stakes[i]),
                 float(traits["desire_for_outcome"][i]), float(traits["honesty"][i]),
                 float(traits["transparency"][i]), float(wash[i]), float(traits["commitment"][i]),
-                float(experience[i]), float(adequacy[i]), bool(adopted[i]), streams[i],
+                float(experience[i]), float(adequacy[i]), i, streams[i],
             )
-            body.index = i
             self.commissioners.append(body)
         self.level_index = levels
         self.level_sizes = np.bincount(levels, minlength=len(LEVELS))
@@ -499,21 +498,18 @@ class DMPMarket(mesa.Model):
                 backs_down = draw.random() < ladder.back_down_chance(
                     reputation, craft, body.stakes, body.desire, response == "threaten",
                     self.p.governance.oversight_board, rp)
-                hardened = ladder.choice_probabilities(
-                    ladder.response_utilities(standing, rp, rp.escalated_withdraw_cost),
-                    rp.temperature)
                 if backs_down:
                     reply, outcome = "back_down", "upheld"
                 elif kind == "method" and mech.method_insistence:
                     reply = "insist"
-                    final = ladder.after_insistence(hardened, draw.random())
+                    final = ladder.after_insistence(self._hardened(standing), draw.random())
                     response, outcome = (("withdraw", "withdrawn") if final == "withdraw"
                                          else (response, "conceded"))
                 elif (response != "negotiate" and contract.funded_by_commissioner
                       and mech.nonpayment_threat and draw.random() < rp.escalate_share):
                     reply = "escalate"
                     contract.escalated = True
-                    final = ladder.after_escalation(hardened, draw.random())
+                    final = ladder.after_escalation(self._hardened(standing), draw.random())
                     if final == "hold":
                         outcome = "upheld"
                         contract.withheld = max(contract.withheld, rp.nonpayment_share * contract.price)
@@ -524,6 +520,13 @@ class DMPMarket(mesa.Model):
                 else:
                     reply, outcome = "settle", "settled"
         self._record_episode(contract, kind, response, reply, outcome)
+
+    def _hardened(self, standing: ladder.Standing) -> list[float]:
+        """The ladder's probabilities once the commissioner escalates or insists: walking away
+        costs only `escalated_withdraw_cost` of what it did (ODD §7.4)."""
+        rp = self.p.response
+        return ladder.choice_probabilities(
+            ladder.response_utilities(standing, rp, rp.escalated_withdraw_cost), rp.temperature)
 
     def _record_episode(self, contract: Contract, kind: str, response: str, reply: str,
                         outcome: str) -> None:

@@ -347,7 +347,7 @@ def check_value(key: str, value: Any, source: str | None = None) -> Any:
     if spec is None:
         raise InputError(f"unknown key{did_you_mean(key, list(FLAT))}", source=source, key=key)
     if spec.type is bool:
-        if _is_numpy_bool(value):
+        if is_numpy_bool(value):
             value = bool(value)
         if not isinstance(value, bool):
             raise InputError(f"expected true or false, got {value!r}", source=source, key=key)
@@ -361,8 +361,8 @@ def check_value(key: str, value: Any, source: str | None = None) -> Any:
                 source=source,
                 key=key,
             )
-        return value
-    if isinstance(value, bool) or _is_numpy_bool(value) or not isinstance(value, numbers.Real):
+        return str(value)  # numpy's str_ too
+    if isinstance(value, bool) or is_numpy_bool(value) or not isinstance(value, numbers.Real):
         raise InputError(f"expected a number, got {value!r}", source=source, key=key)
     try:
         as_float = float(value)
@@ -389,7 +389,7 @@ def check_value(key: str, value: Any, source: str | None = None) -> Any:
     return value
 
 
-def _is_numpy_bool(value: Any) -> bool:
+def is_numpy_bool(value: Any) -> bool:
     """numpy's boolean (``np.bool_``; named ``bool`` in numpy 2), without importing numpy here."""
     kind = type(value)
     return kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool")
