@@ -32,6 +32,7 @@ from .params import (
     build_params,
     resolve,
 )
+from .players import Dilemma, Offer, Player, last_time, runway_months
 from .streams import Streams
 
 # Which mechanism switch (ODD §7.12) removes each pressure type.
@@ -106,6 +107,8 @@ class DMPMarket(mesa.Model):
         self.month: Counter = Counter()
         self.practitioners: list[Practitioner] = []
         self.practitioner_by_id: dict[int, Practitioner] = {}
+        # People in practitioners' seats (play mode, ODD §7.13), by practitioner id.
+        self.players: dict[int, Player] = {}
         self._create_commissioners()
         for kind in INDEPENDENT_KINDS:
             self._create_practitioners(kind, getattr(self.p.practitioners, kind).count)
@@ -179,6 +182,15 @@ class DMPMarket(mesa.Model):
             self.practitioner_by_id[p.unique_id] = p
             made.append(p)
         return made
+
+    def seat(self, practitioner_id: int, player: Player | None) -> None:
+        """Put a person in a practitioner's seat (ODD §7.13), or with None give it back to the rule."""
+        if practitioner_id not in self.practitioner_by_id:
+            raise InputError(f"no practitioner with id {practitioner_id}", key="practitioner_id")
+        if player is None:
+            self.players.pop(practitioner_id, None)
+        else:
+            self.players[practitioner_id] = player
 
     # -- the schedule (ODD §3) ---------------------------------------------------------------
 
@@ -311,7 +323,17 @@ class DMPMarket(mesa.Model):
                 # Only a commissioner it has worked for can be remembered badly.
                 remembered = p.memory.get(body.unique_id, 1.0) if mech.learning else 1.0
                 security = p.security if mech.income_reliance else 1.0
-                if not procurement.will_bid(perceived, security, remembered, sc):
+                bids_by_rule = procurement.will_bid(perceived, security, remembered, sc)
+                if self.players and p.unique_id in self.players:
+                    bids_by_rule = self._ask_bid(p, body, budget, perceived, bids_by_rule)
+                if not bids_by_rule:
+                    p.declines += 1
+                    self.month["declines"] += 1
+                    continue
+            elif self.players and p.unique_id in self.players:
+                seen_hazard = procurement.perceived_hazard(hazard, self._honesty_seen(body),
+                                                           self._skill(p), noise)
+                if not self._ask_bid(p, body, budget, seen_hazard, True):
                     p.declines += 1
                     self.month["declines"] += 1
                     continue
@@ -490,6 +512,8 @@ class DMPMarket(mesa.Model):
             probabilities = ladder.choice_probabilities(ladder.response_utilities(standing, rp),
                                                         rp.temperature)
             response = RESPONSES[ladder.pick(probabilities, draw.random())]
+            if self.players and contract.lead.unique_id in self.players:
+                response = self._ask(contract, kind, "respond", RESPONSES, probabilities, response)
             if response == "comply":
                 outcome = "complied"
             elif response == "withdraw":
@@ -502,14 +526,22 @@ class DMPMarket(mesa.Model):
                     reply, outcome = "back_down", "upheld"
                 elif kind == "method" and mech.method_insistence:
                     reply = "insist"
-                    final = ladder.after_insistence(self._hardened(standing), draw.random())
+                    hardened = self._hardened(standing)
+                    final = ladder.after_insistence(hardened, draw.random())
+                    if self.players and contract.lead.unique_id in self.players:
+                        final = self._ask(contract, kind, "insisted", ("concede", "withdraw"),
+                                          (hardened[0], hardened[-1]), final)
                     response, outcome = (("withdraw", "withdrawn") if final == "withdraw"
                                          else (response, "conceded"))
                 elif (response != "negotiate" and contract.funded_by_commissioner
                       and mech.nonpayment_threat and draw.random() < rp.escalate_share):
                     reply = "escalate"
                     contract.escalated = True
-                    final = ladder.after_escalation(self._hardened(standing), draw.random())
+                    hardened = self._hardened(standing)
+                    final = ladder.after_escalation(hardened, draw.random())
+                    if self.players and contract.lead.unique_id in self.players:
+                        final = self._ask(contract, kind, "escalated", ("concede", "hold", "withdraw"),
+                                          (hardened[0], hardened[2], hardened[4]), final)
                     if final == "hold":
                         outcome = "upheld"
                         contract.withheld = max(contract.withheld, rp.nonpayment_share * contract.price)
@@ -520,6 +552,49 @@ class DMPMarket(mesa.Model):
                 else:
                     reply, outcome = "settle", "settled"
         self._record_episode(contract, kind, response, reply, outcome)
+
+    def _ask(self, contract: Contract, kind: str, stage: str, options: tuple[str, ...],
+             probabilities: Any, rule_choice: str) -> str:
+        """§7.13: the seated person's choice at this stage of an episode, or the rule's."""
+        lead, body = contract.lead, contract.commissioner
+        total = sum(probabilities)
+        dilemma = Dilemma(
+            step=self.steps, stage=stage, practitioner=lead.unique_id,
+            practitioner_kind=lead.kind, contract=contract.id, commissioner=body.unique_id,
+            commissioner_kind=body.kind, commissioner_level=body.level, pressure=kind,
+            phase=PHASES[contract.phase], integrity_at_stake=STAKE[kind], price=contract.price,
+            funded_by_commissioner=contract.funded_by_commissioner, reserves=lead.reserves,
+            runway_months=runway_months(lead.cover, lead.overhead), reputation=lead.reputation,
+            has_safety_net=lead.has_safety_net, last_time=last_time(lead.memory.get(body.unique_id)),
+            options=options, probabilities=tuple(float(q) / total for q in probabilities),
+            rule_choice=rule_choice,
+        )
+        answer = self.players[lead.unique_id].respond(dilemma)
+        if answer is None:
+            return rule_choice
+        if answer not in options:
+            raise InputError(f"expected one of {', '.join(options)}, got {answer!r}",
+                             key=f"player {lead.unique_id} {stage}")
+        return answer
+
+    def _ask_bid(self, p: Practitioner, body: Commissioner, budget: float, red_flags: float,
+                 rule_choice: bool) -> bool:
+        """§7.13: whether the seated person bids for this tender, or what the rule says."""
+        offer = Offer(
+            step=self.steps, practitioner=p.unique_id, practitioner_kind=p.kind,
+            commissioner=body.unique_id, commissioner_kind=body.kind,
+            commissioner_level=body.level, budget=budget,
+            red_flags=min(1.0, max(0.0, red_flags)), reserves=p.reserves,
+            runway_months=runway_months(p.cover, p.overhead),
+            last_time=last_time(p.memory.get(body.unique_id)), rule_choice=bool(rule_choice),
+        )
+        answer = self.players[p.unique_id].bid(offer)
+        if answer is None:
+            return bool(rule_choice)
+        if not isinstance(answer, bool):
+            raise InputError(f"expected True, False or None, got {answer!r}",
+                             key=f"player {p.unique_id} bid")
+        return answer
 
     def _hardened(self, standing: ladder.Standing) -> list[float]:
         """The ladder's probabilities once the commissioner escalates or insists: walking away
