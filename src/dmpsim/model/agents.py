@@ -16,6 +16,7 @@ import mesa
 
 if TYPE_CHECKING:
     from .contract import Contract
+    from .streams import Streams
 
 UNKNOWN_TRUST = 0.3
 """Trust between a commissioner and a practitioner that have not worked together (ODD §7.10)."""
@@ -44,7 +45,7 @@ class Commissioner(mesa.Agent):
         experience: float,
         budget_adequacy: float,
         index: int,
-        streams: tuple[random.Random, random.Random, random.Random],
+        streams: Streams,
     ) -> None:
         super().__init__(model)
         self.kind = kind
@@ -57,10 +58,17 @@ class Commissioner(mesa.Agent):
         self.commitment = commitment
         self.experience = experience
         self.budget_adequacy = budget_adequacy
-        # Its own streams for the draws of its processes (ODD §4): pressure, replies, discovery.
-        self.pressure_stream, self.response_stream, self.discovery_stream = streams
         self.index = index  # its place in the market's arrays (busy, adopted, last experience)
         self.trust: dict[int, float] = {}
+        self._run_streams = streams
+        self._own_streams: tuple[random.Random, random.Random, random.Random] | None = None
+
+    @property
+    def streams(self) -> tuple[random.Random, random.Random, random.Random]:
+        """Its own streams for the draws of its processes (ODD §4): pressure, replies, discovery."""
+        if self._own_streams is None:
+            self._own_streams = self._run_streams.for_commissioner(self.index)
+        return self._own_streams
 
     @property
     def busy(self) -> bool:

@@ -48,7 +48,7 @@ DIMENSION_OF_PRESSURE = {
 """Which integrity dimension each pressure harms (OECD 2020 good-practice principles)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Contract:
     """One commissioned process, from award to the response to its recommendations."""
 
@@ -91,6 +91,8 @@ class Contract:
     pressure_u: dict[str, float] = field(default_factory=dict)
     response_rng: random.Random | None = None
     discovery_u: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    # Chances of each pressure, by phase, worked out when the first phase begins (ODD §7.3).
+    chances: tuple | None = None
 
     @property
     def team(self) -> list:

@@ -91,7 +91,8 @@ class DMPMarket(mesa.Model):
         self.next_contract_id = 0
         self.large_firms_entered = False
         self.active_contracts: list[Contract] = []
-        self.pending_responses: list[tuple[int, Contract]] = []
+        # (month due, contract), in the order due: the delay is the same for every contract.
+        self.pending_responses: deque[tuple[int, Contract]] = deque()
         self.contract_rows: list[dict[str, Any]] = []
         self.episode_rows: list[tuple] = []
         self.practitioner_rows: list[dict[str, Any]] = []
@@ -112,7 +113,7 @@ class DMPMarket(mesa.Model):
         self._create_commissioners()
         for kind in INDEPENDENT_KINDS:
             self._create_practitioners(kind, getattr(self.p.practitioners, kind).count)
-        self.datacollector = mesa.DataCollector(model_reporters=dict(observation.MODEL_SERIES))
+        self.datacollector = observation.MarketSeries()
         self.running = True
 
     # -- set-up (ODD §5) ---------------------------------------------------------------------
@@ -142,14 +143,13 @@ class DMPMarket(mesa.Model):
         experience = rng.poisson(c.experience, n) + self.p.governance.capacity_building
         adequacy = np.clip(rng.normal(c.budget_adequacy, c.budget_adequacy_sd, n), 0.3, 3.0)
         adopted = rng.random(n) < c.initial_adopters
-        streams = self.streams.for_commissioners(n)
         self.commissioners: list[Commissioner] = []
         for i in range(n):
             body = Commissioner(
                 self, kind_names[i], LEVELS[levels[i]], float(stakes[i]),
                 float(traits["desire_for_outcome"][i]), float(traits["honesty"][i]),
                 float(traits["transparency"][i]), float(wash[i]), float(traits["commitment"][i]),
-                float(experience[i]), float(adequacy[i]), i, streams[i],
+                float(experience[i]), float(adequacy[i]), i, self.streams,
             )
             self.commissioners.append(body)
         self.level_index = levels
@@ -276,7 +276,8 @@ class DMPMarket(mesa.Model):
         if bidder_counts:
             # Competition for tenders, in [0, 1], makes sharing lessons less likely.
             # Large firms bid on top of the independents who see a tender, hence the cap.
-            self.bidders_per_tender = min(1.0, float(np.mean(bidder_counts)) / max(1, pr.max_bidders))
+            self.bidders_per_tender = min(1.0, sum(bidder_counts) / len(bidder_counts)
+                                          / max(1, pr.max_bidders))
 
     def _efficiency(self) -> float:
         return math.exp(self.streams.procurement.scalar.gauss(0.0, 0.08))
@@ -306,40 +307,42 @@ class DMPMarket(mesa.Model):
     def _collect_bids(self, body: Commissioner, need: float, budget: float,
                       independents: list[Practitioner], firms: list[Practitioner]) -> list[procurement.Bid]:
         pr, sc, mech = self.p.procurement, self.p.screening, self.mech
+        lesson_scale, experience_scale = self.p.learning.lesson_scale, self.p.integrity.experience_scale
         draw = self.streams.procurement.scalar
         seen = draw.sample(independents, min(pr.max_bidders, len(independents)))
         if firms:
             seen += [f for f in firms if draw.random() < self.p.large_firms.bid_rate]
         hazard = body.hazard(self._anxiety(body), show_wash=mech.participation_wash,
                              show_secrecy=mech.secrecy)
+        honesty = self._honesty_seen(body)
+        local = body.level == "local"
         bids = []
         for p in seen:
             noise = draw.gauss(0.0, sc.signal_noise)
-            if p.load >= p.capacity or (p.kind == "freelancer" and body.level != "local"):
+            if len(p.contracts) >= p.capacity or (not local and p.kind == "freelancer"):
                 continue
+            seated = bool(self.players) and p.unique_id in self.players
             if mech.screening:
-                skill = self._skill(p)
-                perceived = procurement.perceived_hazard(hazard, self._honesty_seen(body), skill, noise)
+                perceived = procurement.perceived_hazard(hazard, honesty,
+                                                         p.red_flag_skill(lesson_scale), noise)
                 # Only a commissioner it has worked for can be remembered badly.
                 remembered = p.memory.get(body.unique_id, 1.0) if mech.learning else 1.0
                 security = p.security if mech.income_reliance else 1.0
-                bids_by_rule = procurement.will_bid(perceived, security, remembered, sc)
-                if self.players and p.unique_id in self.players:
-                    bids_by_rule = self._ask_bid(p, body, budget, perceived, bids_by_rule)
-                if not bids_by_rule:
-                    p.declines += 1
-                    self.month["declines"] += 1
-                    continue
-            elif self.players and p.unique_id in self.players:
-                seen_hazard = procurement.perceived_hazard(hazard, self._honesty_seen(body),
-                                                           self._skill(p), noise)
-                if not self._ask_bid(p, body, budget, seen_hazard, True):
-                    p.declines += 1
-                    self.month["declines"] += 1
-                    continue
+                bidding = procurement.will_bid(perceived, security, remembered, sc)
+                if seated:
+                    bidding = self._ask_bid(p, body, budget, perceived, bidding)
+            elif seated:
+                bidding = self._ask_bid(p, body, budget, procurement.perceived_hazard(
+                    hazard, honesty, p.red_flag_skill(lesson_scale), noise), True)
+            else:
+                bidding = True
+            if not bidding:
+                p.declines += 1
+                self.month["declines"] += 1
+                continue
             price = procurement.bid_price(need, budget, p.markup, pr.rule, pr.price_shading,
                                           self._efficiency())
-            on_paper = max(self._craft(p), p.tender_skill)
+            on_paper = max(p.craft(experience_scale), p.tender_skill)
             # Past performance with this body counts beside standing in the field (Spagnolo 2012).
             seen_reputation = 0.5 * p.reputation + 0.5 * body.trust_in(p)
             bids.append(procurement.Bid(p, price, on_paper, seen_reputation, p.experience,
@@ -349,12 +352,13 @@ class DMPMarket(mesa.Model):
     def _award(self, bids: list[procurement.Bid], rule: str):
         pr = self.p.procurement
         draw = self.streams.procurement.scalar
-        weights = {"weight_price": pr.weight_price, "weight_experience": pr.weight_experience,
-                   "weight_reputation": pr.weight_reputation}
+        scoring = "price" if rule == "price" else "quality"
         remaining = list(bids)
         while remaining:
-            best = procurement.winner(remaining, "price" if rule == "price" else "quality",
-                                      tie_breaks=[draw.random() for _ in remaining], **weights)
+            best = procurement.winner(remaining, scoring, weight_price=pr.weight_price,
+                                      weight_experience=pr.weight_experience,
+                                      weight_reputation=pr.weight_reputation,
+                                      tie_breaks=[draw.random() for _ in remaining])
             if rule != "consortium" or best.experience >= pr.consortium_experience:
                 return best.practitioner, None, best.price
             partner = self._consortium_partner(best.practitioner, remaining)
@@ -395,11 +399,12 @@ class DMPMarket(mesa.Model):
                 if choice.active and choice.load < choice.capacity:
                     contract.freelancer = choice
         # This commissioner's k-th process draws the same numbers whoever runs it (ODD §4).
-        clarity_u = body.pressure_stream.random()
-        contract.pressure_u = {kind: body.pressure_stream.random() for kind in PRESSURE_TYPES}
-        contract.response_rng = _substream(body.response_stream)
-        contract.discovery_u = (body.discovery_stream.random(), body.discovery_stream.random(),
-                                body.discovery_stream.random())
+        pressure_stream, response_stream, discovery_stream = body.streams
+        clarity_u = pressure_stream.random()
+        contract.pressure_u = {kind: pressure_stream.random() for kind in PRESSURE_TYPES}
+        contract.response_rng = _substream(response_stream)
+        contract.discovery_u = (discovery_stream.random(), discovery_stream.random(),
+                                discovery_stream.random())
         # Step 3 of ODD §3: roles, terms and conditions settled up front.
         if self.mech.clarity:
             skill = max(self._skill(m) for m in (lead, partner) if m is not None)
@@ -440,24 +445,13 @@ class DMPMarket(mesa.Model):
 
     def _phase(self, contract: Contract) -> None:
         """§7.3: the pressures of this phase arise, or are headed off, or do not."""
-        body, lead = contract.commissioner, contract.lead
-        pp, gov, mech = self.p.pressure, self.p.governance, self.mech
-        situation = pressure.Situation(
-            stakes=body.stakes, anxiety=self._anxiety(body), desire=body.desire,
-            honesty=self._honesty_seen(body), transparency=body.transparency, wash=body.wash,
-            adequacy=contract.adequacy, trust=body.trust_in(lead), clarity=contract.clarity,
-            funded_elsewhere=not contract.funded_by_commissioner,
-        )
-        skill = max(self._skill(m) for m in (lead, contract.partner) if m is not None)
-        for kind in PRESSURE_TYPES:
-            if PHASE_OF_PRESSURE[kind] != contract.phase:
-                continue
-            # Method demands stay when insistence is knocked out; they are negotiated instead.
-            if kind != "method" and not getattr(mech, PRESSURE_SWITCH[kind]):
-                continue
-            chance = pressure.pressure_chance(kind, getattr(pp, kind), situation, pp, gov, mech)
-            headed_off = (pressure.heads_off(chance, skill, pp.pre_empt)
-                          if kind in CONTROL_PRESSURES else 0.0)
+        if contract.chances is None:
+            contract.chances = self._pressure_chances(contract)
+        lead, partner = contract.lead, contract.partner
+        skill = self._skill(lead) if partner is None else max(self._skill(lead), self._skill(partner))
+        pre_empt = self.p.pressure.pre_empt
+        for kind, chance, control in contract.chances[contract.phase]:
+            headed_off = pressure.heads_off(chance, skill, pre_empt) if control else 0.0
             u = contract.pressure_u[kind]
             if u < chance - headed_off:
                 self._episode(contract, kind)
@@ -466,6 +460,31 @@ class DMPMarket(mesa.Model):
             elif u < chance:
                 contract.pre_empted += 1
                 self.month["pre_empted"] += 1
+
+    def _pressure_chances(self, contract: Contract) -> tuple[list[tuple[str, float, bool]], ...]:
+        """§7.3: for each phase, the chance of each pressure that can arise in it.
+
+        What drives and shields against pressure is the commissioner and the contract as they
+        stand from award to completion: a commissioner runs one process at a time, so its
+        experience (anxiety), honesty and trust in the lead do not change while this one runs.
+        The chances are therefore worked out once, when the first phase begins.
+        """
+        body, lead = contract.commissioner, contract.lead
+        pp, gov, mech = self.p.pressure, self.p.governance, self.mech
+        situation = pressure.Situation(
+            stakes=body.stakes, anxiety=self._anxiety(body), desire=body.desire,
+            honesty=self._honesty_seen(body), transparency=body.transparency, wash=body.wash,
+            adequacy=contract.adequacy, trust=body.trust_in(lead), clarity=contract.clarity,
+            funded_elsewhere=not contract.funded_by_commissioner,
+        )
+        by_phase: tuple[list[tuple[str, float, bool]], ...] = tuple([] for _ in PHASES)
+        for kind in PRESSURE_TYPES:
+            # Method demands stay when insistence is knocked out; they are negotiated instead.
+            if kind != "method" and not getattr(mech, PRESSURE_SWITCH[kind]):
+                continue
+            chance = pressure.pressure_chance(kind, getattr(pp, kind), situation, pp, gov, mech)
+            by_phase[PHASE_OF_PRESSURE[kind]].append((kind, chance, kind in CONTROL_PRESSURES))
+        return by_phase
 
     def _standing(self, contract: Contract, kind: str) -> tuple[ladder.Standing, float, float]:
         """§7.4: what the team brings to this dispute, with its reputation and craft."""
@@ -731,11 +750,9 @@ class DMPMarket(mesa.Model):
 
     def respond_to_recommendations(self) -> None:
         """Commissioners respond to recommendations once the delay has passed."""
-        due = [c for s, c in self.pending_responses if s <= self.steps]
-        if not due:
-            return
-        self.pending_responses = [(s, c) for s, c in self.pending_responses if s > self.steps]
-        for contract in due:
+        pending = self.pending_responses
+        while pending and pending[0][0] <= self.steps:
+            contract = pending.popleft()[1]
             score = confidence.follow_through(contract.commissioner.commitment, contract.integrity,
                                               self.p.governance.upfront_commitment,
                                               contract.discovery_u[2])
@@ -881,7 +898,8 @@ class DMPMarket(mesa.Model):
 
     @property
     def adopters(self) -> float:
-        return float(self.c_adopted.mean()) if len(self.c_adopted) else math.nan
+        n = len(self.c_adopted)
+        return int(np.count_nonzero(self.c_adopted)) / n if n else math.nan
 
 
 def _commissioner_kind(level: str, u: float, kinds: Any) -> str:

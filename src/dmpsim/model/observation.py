@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import mesa
+
 from .params import DIMENSIONS, KINDS, PRESSURE_TYPES, RESPONSES
 
 EPISODE_COLUMNS = ("contract", "step", "phase", "type", "response", "reply", "outcome",
@@ -121,3 +123,88 @@ MODEL_SERIES: dict[str, Any] = {
     "implementation": lambda m: _mean(m.month["implementation_sum"], m.month["responses"]),
     "field_lessons_pool": lambda m: m.pool,
 }
+
+
+# Series read straight off this month's tallies (ODD §9): series name -> tally key.
+_FROM_TALLIES = {
+    "tenders": "tenders",
+    "contracts_awarded": "awarded",
+    "unmet_tenders": "unmet",
+    "contracts_completed": "completed",
+    "contracts_withdrawn": "withdrawn",
+    **{f"episodes_{k}": f"episodes_{k}" for k in PRESSURE_TYPES},
+    **{f"response_{r}": f"response_{r}" for r in RESPONSES},
+    "pre_empted": "pre_empted",
+    "declines": "declines",
+    **{f"awarded_{k}": f"awarded_{k}" for k in KINDS},
+    "exits": "exits",
+    "entries": "entries",
+    "scandals": "scandals",
+}
+
+
+def month_series(m: Any) -> dict[str, Any]:
+    """Every series of `MODEL_SERIES` for this month, computed in one pass over the market.
+
+    The values are those of the reporters in `MODEL_SERIES`, to the last bit (a test compares
+    them with Mesa's DataCollector run over those reporters); what differs is the cost: one walk
+    over the practitioners and the award windows instead of one per reporter.
+    """
+    month = m.month
+    row = {name: month.get(key, 0) for name, key in _FROM_TALLIES.items()}
+    row["integrity"] = _mean(month.get("integrity_sum", 0), month.get("completed", 0))
+    row["pressure_share"] = _mean(month.get("pressured", 0), month.get("completed", 0))
+    row["implementation"] = _mean(month.get("implementation_sum", 0), month.get("responses", 0))
+    active = dict.fromkeys(KINDS, 0)
+    experience = []
+    for p in m.practitioners:
+        if p.active:
+            active[p.kind] += 1
+            experience.append(p.experience)
+    for kind in KINDS:
+        row[f"active_{kind}"] = active[kind]
+    # sum(), as the reporter does: from Python 3.12 it compensates for rounding.
+    row["field_experience"] = sum(experience)
+    total = sum(sum(c.values()) for c in m.awards_by_kind)
+    for kind in KINDS:
+        row[f"share_value_{kind}"] = (sum(c.get(kind, 0) for c in m.awards_by_kind) / total
+                                      if total else math.nan)
+    row["hhi"] = _concentration(m.awards_by_org)
+    row["public_confidence"] = m.confidence
+    row["adopters"] = m.adopters
+    row["commissioning_rate"] = month.get("tenders", 0) / max(1, len(m.commissioners))
+    row["field_lessons_pool"] = m.pool
+    return row
+
+
+def _concentration(windows: Any) -> float:
+    """Herfindahl-Hirschman index of the value awarded to each organisation over the windows,
+    summed in the order `collections.Counter.update` sums them (so the value is the same)."""
+    merged: dict[Any, float] = {}
+    for month in windows:
+        for org, value in month.items():
+            merged[org] = value + merged[org] if org in merged else value
+    total = sum(merged.values())
+    return sum((v / total) ** 2 for v in merged.values()) if total else math.nan
+
+
+class MarketSeries(mesa.DataCollector):
+    """Mesa's DataCollector over `MODEL_SERIES`, recording a month in one call (ODD §9).
+
+    Mesa's own `collect` calls each of the 50-odd reporters and deep-copies its value, a cost
+    that grows with the reporters; this one appends the values of `month_series`. Everything
+    that reads a DataCollector (``model_vars``, ``get_model_vars_dataframe``, `mesa.batch_run`)
+    reads this one as it reads Mesa's.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters=dict(MODEL_SERIES))
+        self._columns = [(name, self.model_vars[name]) for name in MODEL_SERIES]
+
+    def collect(self, model: Any) -> None:
+        # Mesa 3.5's batch_run reads the times at which the series were collected.
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        row = month_series(model)
+        for name, column in self._columns:
+            column.append(row[name])

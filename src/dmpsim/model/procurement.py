@@ -5,15 +5,15 @@ Pure functions of numbers; the market gathers the bidders and draws the random n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 MIN_PRICE_FACTOR = 0.1
 """Lowest price a bidder offers, as a share of the cost of an adequate design."""
 
 
-@dataclass(frozen=True)
-class Bid:
+class Bid(NamedTuple):
+    """One bid for a tender: who, at what price, and how it scores (ODD §7.2)."""
+
     practitioner: object
     price: float
     craft: float
@@ -76,20 +76,16 @@ def winner(bids: list[Bid], rule: str, *, weight_price: float, weight_experience
     """The winning bid under a price-only rule, or scored on quality otherwise.
 
     Direct award and the consortium requirement are settled before and after this choice by the
-    model; both score the open part of the tender on quality.
+    model; both score the open part of the tender on quality. Ties go to the lower tie-break.
     """
     if not bids:
         return None
     if rule == "price":
         keys = [(b.price, t) for b, t in zip(bids, tie_breaks, strict=True)]
-        return bids[min(range(len(bids)), key=keys.__getitem__)]
-    lowest = min(b.price for b in bids)
-    keys = [
-        (
-            -quality_score(b, lowest, weight_price=weight_price, weight_experience=weight_experience,
-                           weight_reputation=weight_reputation),
-            t,
-        )
-        for b, t in zip(bids, tie_breaks, strict=True)
-    ]
-    return bids[min(range(len(bids)), key=keys.__getitem__)]
+    else:
+        lowest = min(b.price for b in bids)
+        keys = [(-quality_score(b, lowest, weight_price=weight_price,
+                                weight_experience=weight_experience,
+                                weight_reputation=weight_reputation), t)
+                for b, t in zip(bids, tie_breaks, strict=True)]
+    return bids[keys.index(min(keys))]
