@@ -1,16 +1,22 @@
-"""Benchmark: one 20-year `baseline` run, and a market ten times its size.
+"""Benchmark: one 20-year `baseline` run against Mesa's Boltzmann wealth example, the x10 market,
+and the whole-command times of the CLI.
 
-    python benchmarks/bench_run.py               # timings and scaling
-    python benchmarks/bench_run.py --profile     # and the top 15 functions of a baseline run
+    python benchmarks/bench_run.py               # about a minute on a quiet machine
+    python benchmarks/bench_run.py --profile     # and the top 20 functions of a baseline run
+    python benchmarks/bench_run.py --no-commands # skip the whole-command timings
 
-A run here is `dmpsim.run(...)`: building the market, stepping it and building the tables and
-summary (not writing files). The aim (issue): one 20-year baseline run in under 0.5 s on one core.
-The larger market has ten times the commissioners and ten times each independent kind's count,
-for the same number of months; a cost ratio of about 10 or less means cost grows no faster than
-linearly with market size.
+Measured in one invocation, so that the ratios compare like with like on a shared machine:
 
-Wall-clock times are shown with CPU times of this process: on a shared machine the CPU time is
-the steadier of the two. Min is the best estimate of the cost; the median shows the noise.
+1. the model: building a `DMPMarket` of the scenario and stepping it for its months, against
+   Mesa's own Boltzmann wealth example (`mesa.examples.basic.boltzmann_wealth_model`, 100
+   agents, 10x10 grid, 240 steps, its DataCollector on), timed alternately, run by run, in this
+   process after a warm-up; CPU time of this process, medians and minima. The aim (issue 10):
+   a baseline run in at most half of Boltzmann's time.
+2. `dmpsim.run(...)`: the model plus the tables and the summary a user gets back.
+3. the x10 market (ten times the commissioners and each independent kind) against x1: a ratio of
+   at most 10 means cost grows no faster than linearly with the market's size.
+4. whole commands (`benchmarks/commands.py`): `dmpsim --version`, `--help`, `scenarios`,
+   `validate` and `run baseline --json`, as a user starts them.
 """
 
 from __future__ import annotations
@@ -22,18 +28,21 @@ import pstats
 import statistics
 import sys
 import time
+from pathlib import Path
 
 # One core: keep numerical libraries from starting thread pools.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+import mesa  # noqa: E402
+
 import dmpsim  # noqa: E402
+from dmpsim.model import DMPMarket  # noqa: E402
 from dmpsim.model.params import INDEPENDENT_KINDS  # noqa: E402
 from dmpsim.scenario import load_scenario  # noqa: E402
 
-TARGET_SECONDS = 0.5
+AIM_RATIO = 0.5  # a baseline run in at most half of Boltzmann's time
 SCALE = 10
-LINEAR_SLACK = 1.1  # timing noise allowed on top of a ratio of exactly SCALE
 
 
 def scaled_overrides(scenario: str, scale: int) -> dict[str, int]:
@@ -46,73 +55,95 @@ def scaled_overrides(scenario: str, scale: int) -> dict[str, int]:
     return out
 
 
-def time_runs(repeats: int, scenario: str, seed: int, steps: int,
-              overrides: dict | None = None) -> tuple[list[float], list[float], dict]:
-    walls, cpus = [], []
-    summary: dict = {}
-    for i in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
-        result = dmpsim.run(scenario, seed=seed + i, steps=steps, overrides=overrides)
-        walls.append(time.perf_counter() - w0)
-        cpus.append(time.process_time() - c0)
-        summary = result.summary
-    return walls, cpus, summary
+def boltzmann(seed: int, steps: int = 240) -> None:
+    """Mesa's Boltzmann wealth example, 100 agents on a 10x10 grid, as its own app runs it."""
+    from mesa.examples.basic.boltzmann_wealth_model import model as example
+
+    if hasattr(example, "BoltzmannScenario"):  # Mesa >= 3.5: parameters in a Scenario
+        market = example.BoltzmannWealth(example.BoltzmannScenario(n=100, width=10, height=10,
+                                                                   rng=seed))
+    else:
+        market = example.BoltzmannWealth(n=100, width=10, height=10, seed=seed)
+    for _ in range(steps):
+        market.step()
 
 
-def describe(label: str, walls: list[float], cpus: list[float]) -> str:
-    return (f"{label:<34} wall min {min(walls):7.3f} s  median {statistics.median(walls):7.3f} s"
-            f"   cpu min {min(cpus):7.3f} s  median {statistics.median(cpus):7.3f} s"
-            f"   ({len(walls)} runs)")
+def dmp_model(values: dict, seed: int, steps: int) -> None:
+    market = DMPMarket(values, rng=seed)
+    for _ in range(steps):
+        market.step()
 
 
-def profile(scenario: str, seed: int, steps: int, top: int = 15) -> None:
+def cpu(fn, *args) -> float:
+    start = time.process_time()
+    fn(*args)
+    return time.process_time() - start
+
+
+def describe(label: str, times: list[float]) -> str:
+    return (f"{label:<40} median {statistics.median(times):7.4f} s   min {min(times):7.4f} s"
+            f"   ({len(times)} runs, CPU)")
+
+
+def profile(scenario: str, seed: int, steps: int, top: int = 20) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
     dmpsim.run(scenario, seed=seed, steps=steps)
     profiler.disable()
-    print(f"\ncProfile of one {scenario} run ({steps} months), top {top} by cumulative time:")
+    print(f"\ncProfile of one {scenario} run ({steps} months), top {top} by own time:")
     stats = pstats.Stats(profiler, stream=sys.stdout)
-    stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="baseline", help="scenario to time (default baseline)")
-    parser.add_argument("--repeats", type=int, default=7, help="baseline runs to time (default 7)")
+    parser.add_argument("--repeats", type=int, default=7, help="runs of each to time (default 7)")
     parser.add_argument("--scaled-repeats", type=int, default=3,
-                        help="runs of the x10 market to time (default 3)")
+                        help="runs of the x10 market and of x1 beside it (default 3)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first run (default 0)")
-    parser.add_argument("--profile", action="store_true",
-                        help="also profile one baseline run with cProfile")
+    parser.add_argument("--profile", action="store_true", help="also profile one run with cProfile")
+    parser.add_argument("--no-commands", action="store_true",
+                        help="skip the whole-command timings")
     args = parser.parse_args(argv)
 
-    steps = load_scenario(args.scenario).effective()["run.steps"]
-    scaled = scaled_overrides(args.scenario, SCALE)
-    print(f"dmpsim {dmpsim.__version__}, Python {sys.version.split()[0]}, "
+    values = load_scenario(args.scenario).effective()
+    steps = values["run.steps"]
+    print(f"dmpsim {dmpsim.__version__}, Mesa {mesa.__version__}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPU(s) visible; {steps} months per run")
 
-    dmpsim.run(args.scenario, seed=args.seed, steps=12)  # warm imports and caches
-    walls, cpus, summary = time_runs(args.repeats, args.scenario, args.seed, steps)
-    print(describe(f"{args.scenario} (x1)", walls, cpus))
-    print(f"    {summary['contracts_awarded']} contracts, "
-          f"{summary['independents_active']} independents active at the end")
-    big_walls, big_cpus, big_summary = time_runs(args.scaled_repeats, args.scenario, args.seed,
-                                                 steps, scaled)
-    print(describe(f"{args.scenario} (x{SCALE} market)", big_walls, big_cpus))
-    print(f"    {big_summary['contracts_awarded']} contracts, "
-          f"{big_summary['independents_active']} independents active at the end; overrides "
-          + ", ".join(f"{k}={v}" for k, v in scaled.items()))
+    # Warm-up: imports, caches, the allocator.
+    dmp_model(values, args.seed, 24)
+    boltzmann(args.seed, 24)
+    ours, theirs, full = [], [], []
+    for i in range(args.repeats):
+        ours.append(cpu(dmp_model, values, args.seed + i, steps))
+        theirs.append(cpu(boltzmann, args.seed + i))
+        full.append(cpu(dmpsim.run, args.scenario, args.seed + i, steps))
+    print(describe(f"{args.scenario}: model ({steps} months)", ours))
+    print(describe("Mesa Boltzmann wealth (100 agents, 240 steps)", theirs))
+    print(describe(f"{args.scenario}: dmpsim.run (model, tables, summary)", full))
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    print(f"model / Boltzmann: {ratio:.2f} (aim <= {AIM_RATIO}: {'met' if ratio <= AIM_RATIO else 'NOT met'})"
+          f"; dmpsim.run / Boltzmann: {statistics.median(full) / statistics.median(theirs):.2f}")
 
-    base = min(cpus)
-    ratio = min(big_cpus) / base
-    wall_ratio = min(big_walls) / min(walls)
-    linear = ratio <= SCALE * LINEAR_SLACK
-    print(f"\nseconds per run: x1 {base:.3f} s, x{SCALE} {min(big_cpus):.3f} s (cpu, min)")
-    print(f"cost ratio x{SCALE}/x1: {ratio:.2f} (cpu), {wall_ratio:.2f} (wall)")
-    print(f"growth no faster than linear (ratio <= ~{SCALE}): {'yes' if linear else 'NO'}")
-    meets = base < TARGET_SECONDS
-    print(f"aim: one 20-year {args.scenario} run under {TARGET_SECONDS} s on one core: "
-          f"{'met' if meets else 'NOT met'} ({base:.3f} s)")
+    scaled = {**values, **scaled_overrides(args.scenario, SCALE)}
+    small, big = [], []
+    for i in range(args.scaled_repeats):
+        small.append(cpu(dmp_model, values, args.seed + i, steps))
+        big.append(cpu(dmp_model, scaled, args.seed + i, steps))
+    growth = statistics.median(big) / statistics.median(small)
+    print(describe(f"{args.scenario} x{SCALE} market: model", big))
+    print(f"x{SCALE} / x1: {growth:.2f} (linear or better: {'yes' if growth <= SCALE else 'NO'})")
+
+    if not args.no_commands:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from commands import time_commands
+
+        print("\nwhole commands (median of runs after a warm-up; limit from issue 10):")
+        for label, seconds, limit in time_commands(repeats=args.repeats):
+            verdict = "met" if seconds <= limit else "NOT met"
+            print(f"  {label:<44} {seconds:6.2f} s   (limit {limit:.1f} s: {verdict})")
 
     if args.profile:
         profile(args.scenario, args.seed, steps)

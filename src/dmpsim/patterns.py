@@ -15,6 +15,8 @@ from .model.params import CONTROL_PRESSURES, INDEPENDENT_KINDS, OUTPUT_PRESSURES
 
 def final_practitioners(practitioners: pd.DataFrame) -> pd.DataFrame:
     """Each practitioner's last row: its whole career so far."""
+    if practitioners.attrs.get("careers", False):
+        return practitioners  # already one row per practitioner (see `pattern_figures`)
     return practitioners.sort_values("year").groupby("practitioner").tail(1)
 
 
@@ -65,8 +67,11 @@ def pt5_learning(contracts: pd.DataFrame, min_contracts: int = 6) -> float:
     demeaned points (rather than averaging each practitioner's own slope) keeps a practitioner
     whose experience hardly varied from dominating the figure.
     """
-    own = contracts.groupby("practitioner").filter(
-        lambda g: len(g) >= min_contracts and g["experience"].nunique() >= 2)
+    # Practitioners with enough contracts at two or more levels of experience (a mask rather
+    # than groupby().filter with a Python function per practitioner: same rows, same order).
+    by_practitioner = contracts.groupby("practitioner")["experience"]
+    own = contracts[(by_practitioner.transform("size") >= min_contracts)
+                    & (by_practitioner.transform("nunique") >= 2)]
     if not len(own):
         return float("nan")
     x = own["experience"] / 10.0
@@ -159,6 +164,10 @@ def pattern_figures(episodes: pd.DataFrame, contracts: pd.DataFrame, practitione
                     model: pd.DataFrame, independents_active: int) -> dict[str, float]:
     """The figures of `PATTERN_FIGURES`, from a run's tables."""
     nan = float("nan")
+    # PT1, PT3 and PT6 read careers: each practitioner's last row, found once for the three.
+    careers = final_practitioners(practitioners).copy()
+    careers.attrs["careers"] = True
+    practitioners = careers
     pt2 = episodes["type"].value_counts(normalize=True) if len(episodes) else pd.Series(dtype=float)
     pt4 = pt4_established_responses(episodes, contracts) if len(episodes) else pd.Series(dtype=float)
     pt6 = pt6_reliance(episodes, practitioners)
