@@ -33,6 +33,7 @@ from .params import (
     resolve,
 )
 from .players import Dilemma, Offer, Player, last_time, runway_months
+from .series import MarketSeries
 from .streams import Streams
 
 # Which mechanism switch (ODD §7.12) removes each pressure type.
@@ -113,7 +114,7 @@ class DMPMarket(mesa.Model):
         self._create_commissioners()
         for kind in INDEPENDENT_KINDS:
             self._create_practitioners(kind, getattr(self.p.practitioners, kind).count)
-        self.datacollector = observation.MarketSeries()
+        self.datacollector = MarketSeries()
         self.running = True
 
     # -- set-up (ODD §5) ---------------------------------------------------------------------
