@@ -201,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     text = report(args.workers)
     print(text)
     if args.update_odd:
-        from dmpsim import docs
+        sys.path.insert(0, str(ROOT / "tools"))
+        import odd_tables as docs
 
         path = ROOT / "docs" / "ODD.md"
         block = "```text\n" + text + "\n```"

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+
+# The source tree's tools (tools/odd_tables.py) are not part of the package; tests import them.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
 
 SEEDS = tuple(range(10))
 STEPS = 240

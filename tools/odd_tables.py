@@ -1,14 +1,17 @@
 """The generated parts of docs/ODD.md: the parameter table and the output tables.
 
-Parameter defaults, units, ranges and meanings live in `dmpsim.params.SCHEMA`; output meanings live
+Parameter defaults, units, ranges and meanings live in `dmpsim.model.params.SCHEMA`; output meanings live
 in `dmpsim.metrics`. This module renders them as Markdown and writes them into docs/ODD.md between
 marker comments, so the document cannot drift from the code::
 
     <!-- BEGIN PARAMETERS -->  ...generated...  <!-- END PARAMETERS -->
     <!-- BEGIN OUTPUTS -->     ...generated...  <!-- END OUTPUTS -->
 
-    python -m dmpsim.docs            # rewrite the generated sections of docs/ODD.md
-    python -m dmpsim.docs --check    # exit 1 if they are stale
+    python tools/odd_tables.py           # rewrite the generated sections of docs/ODD.md
+    python tools/odd_tables.py --check   # exit 1 if they are stale
+
+A tool of the source tree, not of the package: it writes into docs/ODD.md, which only a source
+tree has, so it is not shipped in the wheel.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import metrics
-from .model.params import COMMISSIONER_KINDS, KINDS, SCHEMA, P
+from dmpsim import metrics
+from dmpsim.model.params import COMMISSIONER_KINDS, KINDS, SCHEMA, P
 
-ODD_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "ODD.md"
-"""docs/ODD.md in the source tree (this module is src/dmpsim/docs.py)."""
+ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+"""docs/ODD.md in the source tree (this file is tools/odd_tables.py)."""
 
 KIND_PLACEHOLDER = "<kind>"
 
@@ -217,7 +220,7 @@ def update_odd(path: Path | str = ODD_PATH) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dmpsim.docs",
+    parser = argparse.ArgumentParser(prog="python tools/odd_tables.py",
                                      description="Update the generated sections of docs/ODD.md.")
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 if a generated section is stale")
@@ -228,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             stale = stale_sections(args.path)
             if stale:
                 print(f"{args.path}: stale generated sections: {', '.join(stale)} "
-                      "(run: python -m dmpsim.docs)", file=sys.stderr)
+                      "(run: python tools/odd_tables.py)", file=sys.stderr)
                 return 1
             print(f"{args.path}: generated sections are current")
             return 0
