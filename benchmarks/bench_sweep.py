@@ -1,24 +1,32 @@
-"""Sweep benchmark: throughput and parallel efficiency, `mesa.batch_run`, coordinator memory.
+"""Sweep benchmark: parallel efficiency as a whole command, `mesa.batch_run`, Dask against local
+processes on short runs, coordinator memory.
 
-    python benchmarks/bench_sweep.py            # about 4 minutes on 2 cores
+    python benchmarks/bench_sweep.py            # about 5 minutes on 2 cores
     python benchmarks/bench_sweep.py --quick    # about 2 minutes
 
-Prints, measured in one invocation on this machine:
+Prints, measured in one invocation on this machine, each comparison run side by side with its
+reference, round after round (so that a burst of load on a shared machine falls on both), and
+the median of the rounds:
 
-1. runs per second of `dmpsim.sweep` (processes backend) with 1 and 2 workers, and the
-   parallel efficiency rate(2) / (2 * rate(1));
-2. the same runs (same parameter values and seeds, per-step model series kept) through
-   `mesa.batch_run` with 2 processes: throughput ratio (sweep / batch_run) and peak memory
-   ratio (batch_run / sweep) of the process that coordinates;
-3. the coordinator's peak memory for a sweep of 500 and of 5,000 short runs, and that of
+1. parallel efficiency of `dmpsim sweep` as a whole command (Python's start-up, imports, the
+   sweep, the merge): 16 ten-year runs of the baseline market with per-step series, `--workers
+   1` against `--workers 2`; efficiency = time(1) / (2 * time(2));
+2. throughput of `dmpsim.sweep` (processes backend, 2 workers) against `mesa.batch_run` with 2
+   processes on the same runs (parameter values, seeds and per-step series), each in a fresh
+   process, timed around the call;
+3. Dask against local processes on short runs: the bundled `smoke` experiment (24 two-year runs
+   of the small classroom market) on a `LocalCluster` of 2 workers and on 2 local worker
+   processes; runs per second while the runs run (`run_seconds` in the manifest: from the
+   workers being ready to the last run written), so that what is compared is what each run
+   costs, not the seconds a cluster takes to start (printed too);
+4. the coordinator's peak memory for a sweep of 500 and of 5,000 short runs, and that of
    `mesa.batch_run` for the same runs.
 
-Every measurement runs in a fresh child process, so a peak is that configuration's alone:
+Every sweep or batch_run runs in a fresh child process, so a peak is that configuration's alone:
 `resource.getrusage(RUSAGE_SELF).ru_maxrss` is the child's own peak resident memory (the
-coordinator: interpreter, libraries, buffers, Arrow memory), and excludes its worker processes,
-which are separate processes. For the sweep, `tracemalloc` also reports the peak of Python
-allocations made during the sweep itself (it is started only for the memory runs, since it
-slows the coordinator down). Wall times include starting the workers.
+coordinator: interpreter, libraries, buffers, Arrow memory), and excludes its worker processes.
+For the sweep, `tracemalloc` also reports the peak of Python allocations made during the sweep
+itself (started only for the memory runs, since it slows the coordinator down).
 """
 
 from __future__ import annotations
@@ -28,15 +36,19 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-# Same work for the sweep and for batch_run: the default-scale market, 10 years, four
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from commands import user_environment  # noqa: E402
+
+# The same work for every throughput comparison: the default-scale market, 10 years, four
 # parameter combinations, per-step series of every model reporter (batch_run's
-# data_collection_period=1).
+# data_collection_period=1). Replications are set per measurement.
 THROUGHPUT = {
     "description": "benchmark: throughput",
     "scenario": "baseline",
@@ -56,11 +68,26 @@ MEMORY = {
                    "procurement.weight_price": [0.3, 0.5]},
     "outputs": {"series": True, "interval": 1},
 }
+AIMS = {"efficiency": 0.9, "batch_run": 2.0, "dask": 0.9, "memory_growth": 1.10}
 
 
 def _peak_rss_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024**2 if sys.platform == "darwin" else peak / 1024   # bytes on macOS
+
+
+def _toml(experiment: dict, replications: int) -> str:
+    """An experiment dict as a TOML file's text (flat values and one table per section)."""
+    def value(v: object) -> str:
+        return json.dumps(v) if not isinstance(v, bool) else str(v).lower()
+
+    lines = [f"{k} = {value(v)}" for k, v in experiment.items() if not isinstance(v, dict)]
+    lines.append(f"replications = {replications}")
+    for section, table in experiment.items():
+        if isinstance(table, dict):
+            lines.append(f"[{section}]")
+            lines += [f"{json.dumps(k)} = {value(v)}" for k, v in table.items()]
+    return "\n".join(lines) + "\n"
 
 
 # -- child measurements -----------------------------------------------------------------------
@@ -70,21 +97,27 @@ def child_sweep(spec: dict) -> dict:
 
     import dmpsim
 
-    experiment = {**spec["experiment"], "replications": spec["replications"]}
+    experiment = spec["experiment"]
+    if isinstance(experiment, dict):
+        experiment = {**experiment, "replications": spec["replications"]}
     with tempfile.TemporaryDirectory() as out:
         if spec.get("tracemalloc"):
             tracemalloc.start()
         started = time.perf_counter()
-        path = dmpsim.sweep(experiment, backend="processes", workers=spec["workers"],
-                            out=Path(out) / "sweep", progress=False, return_path=True)
+        path = dmpsim.sweep(experiment, backend=spec.get("backend", "processes"),
+                            workers=spec["workers"], out=Path(out) / "sweep", progress=False,
+                            return_path=True)
         wall = time.perf_counter() - started
         traced = tracemalloc.get_traced_memory()[1] / 1024**2 if spec.get("tracemalloc") else None
         import pyarrow.parquet as pq
 
         runs = pq.read_metadata(path).num_rows
-        series = pq.read_metadata(path.parent / "series.parquet").num_rows
+        series_path = path.parent / "series.parquet"
+        series = pq.read_metadata(series_path).num_rows if series_path.exists() else 0
+        session = json.loads((path.parent / "manifest.json").read_text())["sessions"][-1]
     return {"runs": runs, "series_rows": series, "wall": wall, "peak_rss_mb": _peak_rss_mb(),
-            "tracemalloc_peak_mb": traced}
+            "tracemalloc_peak_mb": traced, "run_seconds": session["run_seconds"],
+            "startup_seconds": session["startup_seconds"], "tasks": session["tasks"]}
 
 
 def child_batch_run(spec: dict) -> dict:
@@ -121,10 +154,10 @@ def child_batch_run(spec: dict) -> dict:
             "peak_rss_mb": _peak_rss_mb(), "tracemalloc_peak_mb": None}
 
 
-def measure(kind: str, experiment: dict, replications: int, workers: int,
-            trace: bool = False) -> dict:
+def measure(kind: str, experiment: dict | str, replications: int, workers: int,
+            trace: bool = False, backend: str = "processes") -> dict:
     spec = {"kind": kind, "experiment": experiment, "replications": replications,
-            "workers": workers, "tracemalloc": trace}
+            "workers": workers, "tracemalloc": trace, "backend": backend}
     done = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)],
                           capture_output=True, text=True, check=False)
     if done.returncode:
@@ -132,14 +165,33 @@ def measure(kind: str, experiment: dict, replications: int, workers: int,
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def whole_sweep(script: Path, experiment: Path, workers: int) -> float:
+    """Seconds of `dmpsim sweep EXPERIMENT --workers N` as a user starts it."""
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        done = subprocess.run([str(script), "sweep", str(experiment), "--workers", str(workers),
+                               "--out", str(Path(out) / "sweep"), "--quiet"],
+                              capture_output=True, text=True, check=False,
+                              env=user_environment())
+        wall = time.perf_counter() - started
+    if done.returncode:
+        raise SystemExit(f"dmpsim sweep failed:\n{done.stderr}")
+    return wall
+
+
+def verdict(value: float, aim: float, above: bool = True) -> str:
+    met = value >= aim if above else value <= aim
+    return f"aim {'>=' if above else '<='} {aim:g}: {'met' if met else 'NOT met'}"
+
+
 # -- report -----------------------------------------------------------------------------------
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="fewer throughput runs (32 instead of 96) and one round")
+                        help="fewer rounds (3 instead of 5) and no memory measurements")
     parser.add_argument("--rounds", type=int, default=None,
-                        help="throughput rounds, best kept (default 3, --quick 1)")
+                        help="rounds of each comparison, median kept (default 5, --quick 3)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -152,54 +204,87 @@ def main() -> None:
 
     import dmpsim
 
-    reps = 8 if args.quick else 24
-    points = 4
+    rounds = args.rounds or (3 if args.quick else 5)
+    script = Path(sys.executable).parent / "dmpsim"
     print(f"dmpsim {dmpsim.__version__}, Mesa {mesa.__version__}, Python "
-          f"{platform.python_version()}, {os.cpu_count()} CPU(s), {platform.machine()}")
-    print(f"Throughput experiment: baseline scale, {THROUGHPUT['steps']} months, "
-          f"{points} points x {reps} replications = {points * reps} runs, per-step series kept")
+          f"{platform.python_version()}, {os.cpu_count()} CPU(s), {platform.machine()}; "
+          f"load average before {os.getloadavg()[0]:.2f}; medians of {rounds} rounds")
 
-    # On a shared machine other jobs come and go: alternate the three configurations for a few
-    # rounds and keep each one's fastest, the measurement least disturbed by them.
-    rounds = args.rounds or (1 if args.quick else 3)
-    print(f"  load average before: {os.getloadavg()[0]:.2f}; best of {rounds} round(s)")
-    best: dict[str, dict] = {}
+    # 1. Parallel efficiency, whole command.
+    with tempfile.TemporaryDirectory() as folder:
+        experiment = Path(folder) / "sixteen.toml"
+        experiment.write_text(_toml(THROUGHPUT, 4), encoding="utf-8")
+        whole_sweep(script, experiment, 1)   # warm-up: file and bytecode caches
+        one, two, efficiency = [], [], []
+        for _ in range(rounds):
+            one.append(whole_sweep(script, experiment, 1))
+            two.append(whole_sweep(script, experiment, 2))
+            efficiency.append(one[-1] / (2 * two[-1]))
+    e = statistics.median(efficiency)
+    print("1. dmpsim sweep as a whole command, 16 ten-year runs of the baseline market "
+          "(per-step series):")
+    print(f"   --workers 1 {statistics.median(one):5.2f} s, --workers 2 "
+          f"{statistics.median(two):5.2f} s; parallel efficiency {e:.2f} "
+          f"({verdict(e, AIMS['efficiency'])})")
+
+    # 2. Against mesa.batch_run, same runs, 2 processes each, timed around the call.
+    reps = 8 if args.quick else 24
+    ours, theirs, ratio = [], [], []
     for _ in range(rounds):
-        for name, kind, workers in (("one", "sweep", 1), ("two", "sweep", 2),
-                                    ("batch_run", "batch_run", 2)):
-            m = measure(kind, THROUGHPUT, reps, workers=workers)
-            if name not in best or m["wall"] < best[name]["wall"]:
-                best[name] = m
-    one, two, mesa_two = best["one"], best["two"], best["batch_run"]
-    rate = {name: m["runs"] / m["wall"] for name, m in
-            (("one", one), ("two", two), ("batch_run", mesa_two))}
-    assert one["runs"] == two["runs"] == mesa_two["runs"] == points * reps
-    assert mesa_two["series_rows"] == two["series_rows"], (mesa_two, two)   # same work
-    efficiency = rate["two"] / (2 * rate["one"])
-    print(f"  sweep, 1 worker     {rate['one']:7.2f} runs/s   ({one['wall']:.1f} s)")
-    print(f"  sweep, 2 workers    {rate['two']:7.2f} runs/s   ({two['wall']:.1f} s)   "
-          f"parallel efficiency {efficiency:.2f} (aim >= 0.85)")
-    print(f"  batch_run, 2 procs  {rate['batch_run']:7.2f} runs/s   ({mesa_two['wall']:.1f} s)")
-    print(f"  throughput ratio sweep / batch_run: {rate['two'] / rate['batch_run']:.2f} "
-          "(aim >= 1)")
-    print(f"  coordinator peak RSS: sweep {two['peak_rss_mb']:.0f} MB, batch_run "
-          f"{mesa_two['peak_rss_mb']:.0f} MB; ratio batch_run / sweep "
-          f"{mesa_two['peak_rss_mb'] / two['peak_rss_mb']:.2f}")
+        ours.append(measure("sweep", THROUGHPUT, reps, workers=2))
+        theirs.append(measure("batch_run", THROUGHPUT, reps, workers=2))
+        assert ours[-1]["runs"] == theirs[-1]["runs"] == 4 * reps
+        assert ours[-1]["series_rows"] == theirs[-1]["series_rows"], (ours[-1], theirs[-1])
+        ratio.append(theirs[-1]["wall"] / ours[-1]["wall"])
+    r = statistics.median(ratio)
+    print(f"2. {4 * reps} ten-year runs (per-step series), 2 processes, in-process time of "
+          "the call:")
+    print(f"   dmpsim.sweep {4 * reps / statistics.median(m['wall'] for m in ours):6.2f} runs/s, "
+          f"mesa.batch_run {4 * reps / statistics.median(m['wall'] for m in theirs):6.2f} "
+          f"runs/s; throughput ratio sweep / batch_run {r:.2f} ({verdict(r, AIMS['batch_run'])})")
+    print(f"   coordinator peak RSS: sweep {ours[-1]['peak_rss_mb']:.0f} MB, batch_run "
+          f"{theirs[-1]['peak_rss_mb']:.0f} MB")
 
-    print(f"Memory experiment: classroom scale, {MEMORY['steps']} months, {points} points, "
-          "per-step series kept, 2 workers")
+    # 3. Dask against local processes, short runs.
+    local, dask, ratio = [], [], []
+    for _ in range(rounds):
+        local.append(measure("sweep", "smoke", 0, workers=2, backend="processes"))
+        dask.append(measure("sweep", "smoke", 0, workers=2, backend="dask"))
+        ratio.append(local[-1]["run_seconds"] / dask[-1]["run_seconds"])
+    d = statistics.median(ratio)
+
+    def rate(ms: list[dict]) -> float:
+        return statistics.median(m["runs"] / m["run_seconds"] for m in ms)
+
+    print("3. smoke (24 two-year runs of the classroom market), 2 workers, runs per second "
+          "while the runs run:")
+    print(f"   processes {rate(local):6.1f} runs/s ({statistics.median(m['tasks'] for m in local):.0f}"
+          f" tasks), dask {rate(dask):6.1f} runs/s "
+          f"({statistics.median(m['tasks'] for m in dask):.0f} tasks); ratio dask / processes "
+          f"{d:.2f} ({verdict(d, AIMS['dask'])})")
+    print(f"   start-up: processes {statistics.median(m['startup_seconds'] for m in local):.2f} s,"
+          f" dask LocalCluster {statistics.median(m['startup_seconds'] for m in dask):.2f} s; "
+          f"whole sweep() call {statistics.median(m['wall'] for m in local):.2f} s against "
+          f"{statistics.median(m['wall'] for m in dask):.2f} s")
+
+    if args.quick:
+        print(f"Load average after: {os.getloadavg()[0]:.2f}")
+        return
+    # 4. Coordinator memory.
+    print(f"4. memory: classroom scale, {MEMORY['steps']} months, 4 points, per-step series "
+          "kept, 2 workers")
     memory = {}
     for reps_memory in (125, 1250):
-        ours = measure("sweep", MEMORY, reps_memory, workers=2, trace=True)
-        theirs = measure("batch_run", MEMORY, reps_memory, workers=2)
-        memory[reps_memory] = ours, theirs
-        print(f"  {ours['runs']:5d} runs ({ours['series_rows']:6d} series rows): sweep "
-              f"coordinator peak RSS {ours['peak_rss_mb']:6.1f} MB (Python allocations peak "
-              f"{ours['tracemalloc_peak_mb']:4.1f} MB); batch_run {theirs['peak_rss_mb']:6.1f} "
-              f"MB, ratio batch_run / sweep {theirs['peak_rss_mb'] / ours['peak_rss_mb']:.2f}")
-    (small, _), (large, _) = memory[125], memory[1250]
-    print(f"  sweep coordinator peak RSS at 5,000 / at 500 runs: "
-          f"{large['peak_rss_mb'] / small['peak_rss_mb']:.3f} (aim <= 1.10)")
+        ours_m = measure("sweep", MEMORY, reps_memory, workers=2, trace=True)
+        theirs_m = measure("batch_run", MEMORY, reps_memory, workers=2)
+        memory[reps_memory] = ours_m
+        print(f"   {ours_m['runs']:5d} runs ({ours_m['series_rows']:6d} series rows): sweep "
+              f"coordinator peak RSS {ours_m['peak_rss_mb']:6.1f} MB (Python allocations peak "
+              f"{ours_m['tracemalloc_peak_mb']:4.1f} MB); batch_run "
+              f"{theirs_m['peak_rss_mb']:6.1f} MB")
+    growth = memory[1250]["peak_rss_mb"] / memory[125]["peak_rss_mb"]
+    print(f"   sweep coordinator peak RSS at 5,000 / at 500 runs: {growth:.3f} "
+          f"({verdict(growth, AIMS['memory_growth'], above=False)})")
     print(f"Load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -222,12 +222,34 @@ def test_bad_input_exits_2_with_one_line(argv, fragment, tmp_path):
 
 
 @pytest.mark.parametrize("argv", [["run", "--steps", "0"], ["run", "--seed", "-1"],
-                                  ["run", "--steps", "x"], ["nosuchcommand"], []])
+                                  ["run", "--steps", "x"], ["nosuchcommand"], [],
+                                  ["sweep", "smoke", "--batch-size", "0"],
+                                  ["sweep", "smoke", "--batch-size", "many"]])
 def test_bad_flags_exit_2(argv):
     status, stdout, stderr = call(argv)
     assert status == 2
     assert "usage: dmpsim" in stderr
     assert "Traceback" not in stderr
+
+
+def test_sweep_batch_size_is_kept_in_the_table_and_the_resume_hint(tmp_path):
+    """--batch-size changes how runs travel to workers, not the table; the interrupt hint
+    repeats it."""
+    from dmpsim.cli import build_parser, resume_command
+
+    tables = []
+    for size in ("1", "5"):
+        out = tmp_path / f"batch{size}"
+        status, stdout, _ = call(["sweep", "smoke", "--workers", "2", "--batch-size", size,
+                                  "--out", str(out), "--quiet"])
+        assert status == 0, stdout
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["sessions"][-1]["tasks"] == -(-24 // int(size))
+        tables.append(pd.read_parquet(out / "runs.parquet").drop(columns=["elapsed"]))
+    pd.testing.assert_frame_equal(*tables)
+    args = build_parser().parse_args(["sweep", "smoke", "--batch-size", "5", "--out",
+                                      str(tmp_path)])
+    assert "--batch-size 5" in resume_command(args, tmp_path)
 
 
 def test_version():

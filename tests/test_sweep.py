@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import importlib.util
 import json
 import math
 import os
@@ -26,6 +27,7 @@ from dmpsim.metrics import SUMMARY_KEYS
 from dmpsim.patterns import PATTERN_FIGURES
 from dmpsim.sweep import (
     Coordinator,
+    RunLost,
     SerialBackend,
     Store,
     execute_run,
@@ -108,17 +110,28 @@ def test_serial_sweep_writes_the_documented_tables(reference, tmp_path):
 
 
 def test_processes_and_a_dask_local_cluster_give_the_serial_table(reference, tmp_path):
+    """Whatever the backend, the number of workers or the runs per task: the same table."""
     runs, series = reference
-    by_processes = sweep("smoke", backend="processes", workers=2, out=tmp_path / "p",
-                         progress=False)
-    pytest.importorskip("distributed")
-    by_dask = sweep("smoke", backend="dask", workers=2, out=tmp_path / "d", progress=False)
-    for other, folder in ((by_processes, "p"), (by_dask, "d")):
+    ways = [("p", dict(backend="processes", workers=2)),
+            ("p1", dict(backend="processes", workers=1, batch_size=5)),
+            ("p7", dict(backend="processes", workers=2, batch_size=7))]
+    if importlib.util.find_spec("distributed") is not None:
+        ways += [("d", dict(backend="dask", workers=2)),
+                 ("d4", dict(backend="dask", workers=2, batch_size=4))]
+    for folder, options in ways:
+        other = sweep("smoke", out=tmp_path / folder, progress=False, **options)
         pd.testing.assert_frame_equal(comparable(other), comparable(runs))
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / folder / "series.parquet"),
                                       series)
-    sessions = json.loads((tmp_path / "d" / "manifest.json").read_text())["sessions"]
-    assert sessions[-1]["backend"] == "dask" and sessions[-1]["workers"] == 2
+        session = json.loads((tmp_path / folder / "manifest.json").read_text())["sessions"][-1]
+        assert session["backend"] == options["backend"]
+        assert session["workers"] == options["workers"]
+        if "batch_size" in options:   # 24 runs in tasks of that many (the last one short)
+            assert session["tasks"] == -(-24 // options["batch_size"])
+        assert session["startup_seconds"] >= 0 and 0 < session["run_seconds"] < session[
+            "wall_seconds"]
+    if importlib.util.find_spec("distributed") is None:
+        pytest.skip("dask.distributed is not installed: only the processes backend was compared")
 
 
 def test_any_row_reruns_alone_to_the_same_summary(reference):
@@ -151,10 +164,12 @@ def test_a_run_that_raises_is_recorded_and_the_rest_complete(reference, tmp_path
     pd.testing.assert_frame_equal(comparable(result[ok]), comparable(runs[ok.to_numpy()]))
 
 
-def test_a_worker_that_dies_costs_only_its_own_run(reference, tmp_path):
+@pytest.mark.parametrize("batch_size", [None, 4])
+def test_a_worker_that_dies_costs_only_its_own_run(reference, tmp_path, batch_size):
+    # In a batch, the runs it shares its task with are run again, not recorded as lost.
     runs, _ = reference
     result = sweep("smoke", backend="processes", workers=2, out=tmp_path, progress=False,
-                   work=kills_its_worker_at_run_5)
+                   work=kills_its_worker_at_run_5, batch_size=batch_size)
     failed = result[result["status"] == "error"]
     assert failed["run_id"].tolist() == [5]
     assert failed["error"].iloc[0].startswith("WorkerLost:")
@@ -180,11 +195,11 @@ def test_a_task_the_pool_never_delivers_is_run_again(reference, tmp_path, monkey
     real_submit = sweep_module.ProcessBackend.submit
     lost = []
 
-    def submit_losing_run_7_once(self, task):
-        if task.run_id == 7 and not lost:
-            lost.append(task.run_id)
+    def submit_losing_run_7_once(self, tasks):
+        if any(task.run_id == 7 for task in tasks) and not lost:
+            lost.append(7)
             return Future()          # pending forever, as the undelivered task was
-        return real_submit(self, task)
+        return real_submit(self, tasks)
 
     monkeypatch.setattr(sweep_module.ProcessBackend, "submit", submit_losing_run_7_once)
     runs, _ = reference
@@ -277,7 +292,9 @@ def test_bad_sweep_options_are_input_errors(tmp_path):
                          ({"backend": "processes", "scheduler": "tcp://x:1"}, "--scheduler"),
                          ({"workers": 0}, "--workers"),
                          ({"backend": "serial", "workers": 2}, "--workers"),
-                         ({"part_size": 0}, "--part-size")):
+                         ({"part_size": 0}, "--part-size"),
+                         ({"batch_size": 0}, "--batch-size"),
+                         ({"batch_size": 2.5}, "--batch-size")):
         with pytest.raises(InputError) as caught:
             sweep("smoke", out=tmp_path, progress=False, **options)
         assert caught.value.key == key
@@ -297,15 +314,15 @@ class DeferredBackend(SerialBackend):
     def window(self) -> int:
         return self.size
 
-    def submit(self, task):
+    def submit(self, tasks):
         future: Future = Future()
-        self.queue.append((future, task))
+        self.queue.append((future, tasks))
         self.most_in_flight = max(self.most_in_flight, len(self.queue))
         return future
 
     def wait(self, futures, timeout):
-        future, task = self.queue.pop(0)
-        future.set_result(execute_run(task, self.work))
+        future, tasks = self.queue.pop(0)
+        future.set_result([execute_run(task, self.work) for task in tasks])
         return [future]
 
 
@@ -338,6 +355,57 @@ def test_the_coordinator_keeps_a_bounded_window_and_streams_parts(tmp_path):
     assert len(list(tmp_path.glob("parts/runs-*.parquet"))) == 5
     assert len(list(tmp_path.glob("parts/series-*.parquet"))) == 5
     assert sorted(read_results(tmp_path)["run_id"]) == list(range(24))
+
+
+class BatchingBackend(DeferredBackend):
+    """A deferred backend that batches like a cluster, and loses every task holding run 9 (as
+    Dask does, with KilledWorker, for a task that kills its workers)."""
+
+    batch_seconds = 1e6     # any run is short: only the share of what is left limits a batch
+
+    def __init__(self, window: int, workers: int) -> None:
+        super().__init__(window)
+        self.workers = workers
+        self.sizes: list[int] = []
+
+    def submit(self, tasks):
+        self.sizes.append(len(tasks))
+        return super().submit(tasks)
+
+    def result(self, future):
+        if any(row["run_id"] == 9 for row in future.result()):
+            raise RunLost("KilledWorker: its worker died on every attempt")
+        return future.result()
+
+
+def test_batches_grow_with_short_runs_and_a_lost_batch_costs_only_its_culprit(reference,
+                                                                              tmp_path):
+    class Bar:
+        updates = 0
+
+        def update(self, n):
+            Bar.updates += n
+
+        def set_postfix(self, **kw): pass
+
+    exp = load_experiment("smoke")
+    backend = BatchingBackend(window=2, workers=2)
+    coordinator = Coordinator(exp, Store(tmp_path), backend, np.ones(exp.n_runs, dtype=bool),
+                              result_columns(exp), part_size=100, flush_seconds=3600, bar=Bar())
+    coordinator.drive()
+    # One run per task until a run's time is known (the first window); then batches of at most
+    # a quarter of the runs not yet sent (two per worker): 22 left -> 6, 16 left -> 4, ...
+    assert backend.sizes[:4] == [1, 1, 6, 4]
+    assert max(backend.sizes[4:]) <= 3
+    # The batch of runs 8..11 was lost: its four runs were sent again, each alone.
+    assert sum(backend.sizes) == exp.n_runs + 4 and Bar.updates == exp.n_runs
+    result = read_results(tmp_path)
+    assert sorted(result["run_id"]) == list(range(exp.n_runs))
+    failed = result[result["status"] == "error"]
+    assert failed["run_id"].tolist() == [9] and failed["error"].iloc[0].startswith("KilledWorker")
+    runs, _ = reference
+    ok = (result["status"] == "ok").to_numpy()
+    pd.testing.assert_frame_equal(comparable(result[ok]), comparable(runs[ok]))
 
 
 def test_progress_bar_counts_runs_when_asked(tmp_path, capsys):

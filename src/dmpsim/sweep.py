@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -51,18 +52,21 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .experiment import Experiment, Outputs, load_experiment, salib_design
-from .outputs import _atomic, atomic_write_parquet, atomic_write_text, jsonable, versions
-from .scenario import Scenario
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from .experiment import Experiment, Outputs
+    from .scenario import Scenario
+
+# numpy, pandas, Arrow and the model are imported where they are used, not here: `import
+# dmpsim` binds `dmpsim.sweep` from this module, and commands that run no model (`dmpsim
+# --version`, `--help`) must not pay a second of imports for it.
 
 BACKENDS = ("serial", "processes", "dask")
 FORMAT = "dmpsim-sweep/1"
@@ -140,6 +144,18 @@ def execute_run(task: RunTask, work: Callable[[RunTask], dict[str, Any]] = simul
         row.update(status="error", error=_one_line(exc), traceback=traceback.format_exc())
     row["elapsed"] = time.perf_counter() - started
     return row
+
+
+def execute_batch(tasks: list[RunTask],
+                  work: Callable[[RunTask], dict[str, Any]] = simulate) -> list[dict[str, Any]]:
+    """Run a batch of tasks one after another in one worker; one row per run, in order.
+
+    Short runs are sent to workers in batches, so that what each task costs the backend (a
+    round trip through Dask's scheduler, say) is paid once per batch rather than once per run.
+    Each run is still `execute_run` on its own task, with its own seed: a row does not depend
+    on the batch it ran in.
+    """
+    return [execute_run(task, work) for task in tasks]
 
 
 def _plain(value: Any) -> Any:
@@ -221,10 +237,19 @@ def _init_worker() -> None:
 
     if tracemalloc.is_tracing():
         tracemalloc.stop()
+    _import_model()
 
 
 def _warm_up() -> None:
     """A no-op task: submitting it makes the pool start its workers now."""
+
+
+def _import_model() -> None:
+    """Import the model (Mesa, pandas: about a second) in a worker before its first run.
+
+    Done when the worker starts, while the coordinator is still setting up, rather than at the
+    first run; a worker forked from a coordinator that has imported it already has it."""
+    from . import runner  # noqa: F401
 
 
 # -- backends ---------------------------------------------------------------------------------
@@ -241,6 +266,9 @@ class SerialBackend:
     """Runs each task in this process when it is submitted."""
 
     name = "serial"
+    # Seconds of work per task to aim at when batching runs; 0: one run per task (a task here
+    # costs nothing, and one at a time keeps progress and interruptions per run).
+    batch_seconds = 0.0
 
     def __init__(self, work: Callable) -> None:
         self.work = work
@@ -249,15 +277,15 @@ class SerialBackend:
     def window(self) -> int:
         return 1
 
-    def submit(self, task: RunTask) -> Future:
+    def submit(self, tasks: list[RunTask]) -> Future:
         future: Future = Future()
-        future.set_result(execute_run(task, self.work))
+        future.set_result(execute_batch(tasks, self.work))
         return future
 
     def wait(self, futures: list, timeout: float) -> list:
         return [f for f in futures if f.done()]
 
-    def result(self, future: Future) -> dict[str, Any]:
+    def result(self, future: Future) -> list[dict[str, Any]]:
         return future.result()
 
     def restart(self) -> None:
@@ -288,7 +316,7 @@ def _mp_context(first: bool) -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("fork")
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["dmpsim.sweep"])
+        ctx.set_forkserver_preload(["dmpsim.sweep", "dmpsim.runner"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -297,11 +325,18 @@ class ProcessBackend:
     """Local worker processes (`concurrent.futures.ProcessPoolExecutor`)."""
 
     name = "processes"
+    # A task costs a local pool about a millisecond (pickling through a pipe): a tenth of a
+    # second of runs per task makes that negligible and keeps the end of a sweep balanced.
+    batch_seconds = 0.1
 
     def __init__(self, workers: int, work: Callable) -> None:
         self.workers = workers
         self.work = work
-        self._start(_mp_context(first=True))
+        context = _mp_context(first=True)
+        if context.get_start_method() == "fork":
+            # Forked workers inherit the model already imported, instead of each importing it.
+            _import_model()
+        self._start(context)
 
     def _start(self, context: multiprocessing.context.BaseContext) -> None:
         self.start_method = context.get_start_method()
@@ -319,14 +354,14 @@ class ProcessBackend:
         # Two per worker: a worker finishing a run finds the next one already queued.
         return 2 * self.workers
 
-    def submit(self, task: RunTask) -> Future:
-        return self.pool.submit(execute_run, task, self.work)
+    def submit(self, tasks: list[RunTask]) -> Future:
+        return self.pool.submit(execute_batch, tasks, self.work)
 
     def wait(self, futures: list, timeout: float) -> list:
         done, _ = futures_wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
         return list(done)
 
-    def result(self, future: Future) -> dict[str, Any]:
+    def result(self, future: Future) -> list[dict[str, Any]]:
         try:
             return future.result()
         except BrokenProcessPool as exc:
@@ -358,6 +393,9 @@ class DaskBackend:
     existing cluster by scheduler address (or a `distributed.Client` / cluster object)."""
 
     name = "dask"
+    # A task costs the scheduler, the worker and this client several round trips (tens of
+    # milliseconds on a busy machine), so short runs go in batches of about half a second.
+    batch_seconds = 0.5
 
     def __init__(self, workers: int, work: Callable, scheduler: Any = None) -> None:
         try:
@@ -373,9 +411,15 @@ class DaskBackend:
         if scheduler is None:
             # One thread per worker process: the model is pure Python, so threads would only
             # contend for the GIL.
-            self.cluster = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR)
+            import dask
+
+            # Each worker would sample its threads' stacks every 10 ms, taking the GIL from the
+            # run, for a dashboard profile this cluster (no dashboard) never shows. The workers
+            # take this configuration with them.
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self.cluster = distributed.LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None, silence_logs=logging.ERROR)
             self.client = distributed.Client(self.cluster)
         elif isinstance(scheduler, distributed.Client):
             self.client, self.own_client = scheduler, False
@@ -409,6 +453,15 @@ class DaskBackend:
             raise InputError(f"the cluster's workers run a different dmpsim model (source hash "
                              f"{', '.join(sorted(theirs - {here}))}, here {here}); install the "
                              "same dmpsim on the cluster", key="--scheduler")
+        # Every worker imports the model now, all at once, rather than at its first run.
+        try:
+            self.client.run(_import_model)
+        except Exception as exc:
+            self.abort()
+            raise InputError(f"the cluster's workers cannot import dmpsim's model "
+                             f"({_one_line(exc)}); install dmpsim with its dependencies on the "
+                             "cluster", key="--scheduler") from None
+        self._submitted = 0
 
     def _nthreads(self) -> int:
         self._threads = sum(self.client.nthreads().values())
@@ -421,16 +474,17 @@ class DaskBackend:
             self._nthreads()
         return max(8, 2 * self._threads)
 
-    def submit(self, task: RunTask) -> Any:
-        return self.client.submit(execute_run, task, self.work, pure=False,
-                                  key=f"dmpsim-run-{task.run_id}-{self.token}")
+    def submit(self, tasks: list[RunTask]) -> Any:
+        self._submitted += 1
+        key = f"dmpsim-runs-{tasks[0].run_id}-{tasks[-1].run_id}-{self.token}-{self._submitted}"
+        return self.client.submit(execute_batch, tasks, self.work, pure=False, key=key)
 
     def wait(self, futures: list, timeout: float) -> list:
         with contextlib.suppress(TimeoutError):
             self.distributed.wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
         return [f for f in futures if f.done()]
 
-    def result(self, future: Any) -> dict[str, Any]:
+    def result(self, future: Any) -> list[dict[str, Any]]:
         try:
             return future.result()
         except self.distributed.KilledWorker as exc:
@@ -521,6 +575,9 @@ class Store:
     def check_tables(self) -> None:
         """Read the merged tables through once (bounded memory): InputError naming a file that
         is truncated or not a sweep's table."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         paths = [self.runs_path] + ([self.series_path] if self.with_series else [])
         for path in paths:
             if not path.exists():
@@ -556,10 +613,15 @@ class Store:
             raise InputError(f"unreadable manifest: {exc}", source=str(self.manifest_path)) from None
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
+        from .outputs import atomic_write_text, jsonable
+
         atomic_write_text(json.dumps(jsonable(manifest), indent=2) + "\n", self.manifest_path)
 
     def finished(self, n_runs: int, retry_errors: bool) -> tuple[np.ndarray, np.ndarray]:
         """Boolean masks over run ids: runs on disk that count as done, and those with errors."""
+        import numpy as np
+        import pyarrow.compute as pc
+
         done = np.zeros(n_runs, dtype=bool)
         failed = np.zeros(n_runs, dtype=bool)
         for path in self.sources():
@@ -577,6 +639,12 @@ class Store:
 
     def write_part(self, rows: list[dict[str, Any]], columns: list[str], token: str) -> None:
         """Write finished rows (and their series) as one atomic part file pair."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from .outputs import _atomic
+
         ids = sorted(r["run_id"] for r in rows)
         digest = hashlib.sha1(f"{token}:{','.join(map(str, ids))}".encode()).hexdigest()[:10]
         stem = f"{ids[0]:09d}-{ids[-1]:09d}-{digest}"
@@ -600,6 +668,10 @@ class Store:
         so memory is bounded by the chunk however large the sweep. Where a run appears twice (a
         retried error, or a kill between merging and removing parts) the "ok" row wins.
         """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
         spans = []
         for path in self.sources():
             ids = _read_table(path, columns=["run_id"])["run_id"]
@@ -669,6 +741,8 @@ class Store:
 
 
 def _ordered_schema(schemas: list[pa.Schema], first: list[str]) -> pa.Schema:
+    import pyarrow as pa
+
     unified = pa.unify_schemas(schemas, promote_options="permissive")
     names = [n for n in first if n in unified.names] + [n for n in unified.names if n not in first]
     # A column that was null in every part (e.g. an error-only sweep) still needs a real type.
@@ -686,6 +760,9 @@ def corrupt(path: Path, exc: BaseException) -> InputError:
 
 
 def _read_table(path: Path, **kwargs: Any) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     # Parts are small: reading them on Arrow's thread pool only adds per-thread memory.
     try:
         table = pq.read_table(path, use_threads=False, **kwargs)
@@ -701,6 +778,9 @@ def _read_table(path: Path, **kwargs: Any) -> pa.Table:
 
 
 def _read_schema(path: Path) -> pa.Schema:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         return pq.read_schema(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
@@ -708,6 +788,8 @@ def _read_schema(path: Path) -> pa.Schema:
 
 
 def _read_range(path: Path, lo: int, hi: int, schema: pa.Schema) -> pa.Table:
+    import pyarrow as pa
+
     table = _read_table(path, filters=[("run_id", ">=", lo), ("run_id", "<", hi)])
     arrays = [table[f.name].cast(f.type) if f.name in table.column_names
               else pa.nulls(len(table), f.type) for f in schema]
@@ -716,6 +798,10 @@ def _read_range(path: Path, lo: int, hi: int, schema: pa.Schema) -> pa.Table:
 
 def _dedupe(table: pa.Table, keys: list[str], prefer_ok: bool = False) -> pa.Table:
     """Sort by `keys` and keep one row per key (the "ok" one, when asked)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     order = [(k, "ascending") for k in keys]
     if prefer_ok:
         table = table.append_column("_not_ok", pc.not_equal(table["status"], "ok").cast(pa.int8()))
@@ -734,6 +820,8 @@ def _dedupe(table: pa.Table, keys: list[str], prefer_ok: bool = False) -> pa.Tab
 
 def read_results(out: str | Path, series: bool = False) -> pd.DataFrame:
     """The runs (or series) on disk in a sweep folder, finished or not, one row per run."""
+    import pyarrow as pa
+
     store = Store(Path(out))
     if series:
         files = ([store.series_path] if store.series_path.exists() else []) + (
@@ -775,10 +863,17 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 class Coordinator:
-    """Feeds tasks to a backend in a bounded window and streams finished rows to part files."""
+    """Feeds tasks to a backend in a bounded window and streams finished rows to part files.
+
+    A task is a batch of runs (see `execute_batch`): one run at first, then as many as make
+    about `backend.batch_seconds` of work by the runs' mean time so far, but never so many that
+    fewer than two batches per worker are left (the last ones should end together). Everything
+    else -- rows, progress, parts, errors -- is per run.
+    """
 
     def __init__(self, experiment: Experiment, store: Store, backend: Any, todo: np.ndarray,
-                 columns: list[str], part_size: int, flush_seconds: float, bar: Any) -> None:
+                 columns: list[str], part_size: int, flush_seconds: float, bar: Any,
+                 batch_size: int | None = None) -> None:
         self.experiment = experiment
         self.store = store
         self.backend = backend
@@ -787,12 +882,17 @@ class Coordinator:
         self.part_size = part_size
         self.flush_seconds = flush_seconds
         self.bar = bar
+        self.fixed_batch = batch_size
         self.token = uuid.uuid4().hex
         self.buffer: list[dict[str, Any]] = []
         self.buffered_at = 0.0
         self.buffered_series = 0
         self.done = 0
         self.errors = 0
+        self.submitted = 0          # tasks
+        self.unsubmitted = int(todo.sum())
+        self.elapsed_sum = 0.0
+        self.elapsed_runs = 0
         # Runs whose worker died under them, recorded once another run has finished in a fresh
         # pool (proof that the pool itself works), so a broken set-up does not mark them all.
         self.unconfirmed: list[dict[str, Any]] = []
@@ -800,16 +900,32 @@ class Coordinator:
         self.last_progress = time.monotonic()
 
     def tasks(self) -> Iterator[RunTask]:
+        import numpy as np
+
         exp = self.experiment
         for run_id in np.flatnonzero(self.todo):
             point, replication = exp.identity(int(run_id))
             yield RunTask(int(run_id), point, replication, exp.seed_for(point, replication),
                           exp.scenario, exp.point_values(point), exp.steps, exp.outputs)
 
+    def batch_size(self) -> int:
+        """Runs in the next task."""
+        if self.fixed_batch:
+            return self.fixed_batch
+        target = getattr(self.backend, "batch_seconds", 0.0)
+        if not target or not self.elapsed_runs:
+            return 1
+        per_run = self.elapsed_sum / self.elapsed_runs
+        spread = math.ceil(self.unsubmitted / (2 * max(1, self.backend.workers)))
+        return max(1, min(int(target / max(per_run, 1e-6)), spread))
+
     def drive(self) -> None:
         pending = self.tasks()
-        inflight: dict[Any, tuple[RunTask, bool]] = {}
+        inflight: dict[Any, tuple[list[RunTask], bool]] = {}
         suspects: deque[RunTask] = deque()
+        # Runs of a batch the cluster gave up on: each is sent again alone, so that only the
+        # run that kills its workers is recorded as lost.
+        alone: deque[RunTask] = deque()
         exhausted = False
         while True:
             # After a worker died, the runs that were in flight with it are re-run one at a
@@ -818,16 +934,22 @@ class Coordinator:
             limit = 1 if isolating else self.backend.window()
             while len(inflight) < limit:
                 if suspects:
-                    task, suspect = suspects.popleft(), True
-                elif isolating or exhausted:
+                    batch, suspect = [suspects.popleft()], True
+                elif isolating:
+                    break
+                elif alone:
+                    batch, suspect = [alone.popleft()], False
+                elif exhausted:
                     break
                 else:
-                    task = next(pending, None)
-                    if task is None:
+                    batch = list(itertools.islice(pending, self.batch_size()))
+                    if not batch:
                         exhausted = True
                         break
+                    self.unsubmitted -= len(batch)
                     suspect = False
-                inflight[self.backend.submit(task)] = (task, suspect)
+                self.submitted += 1
+                inflight[self.backend.submit(batch)] = (batch, suspect)
             if not inflight:
                 for confirmed in self.unconfirmed:   # the last runs left killed their workers
                     self.record(confirmed)
@@ -839,26 +961,30 @@ class Coordinator:
             lost: list[RunTask] = []
             broken = False
             for future in self.backend.wait(list(inflight), timeout):
-                task, suspect = inflight.pop(future)
+                batch, suspect = inflight.pop(future)
                 try:
-                    row = self.backend.result(future)
+                    rows = self.backend.result(future)
                 except WorkerLost as exc:
                     broken = True
                     if suspect:
                         self.unconfirmed.append(_error_row(
-                            task, f"WorkerLost: its worker process died while running it alone "
-                                  f"({_one_line(exc)})"))
+                            batch[0], f"WorkerLost: its worker process died while running it "
+                                      f"alone ({_one_line(exc)})"))
                     else:
-                        lost.append(task)
+                        lost.extend(batch)
                     continue
                 except RunLost as exc:
-                    row = _error_row(task, str(exc))
+                    if len(batch) > 1:
+                        alone.extend(batch)
+                        continue
+                    rows = [_error_row(batch[0], str(exc))]
                 self.breaks_in_a_row = 0
                 self.last_progress = time.monotonic()
                 for confirmed in self.unconfirmed:
                     self.record(confirmed)
                 self.unconfirmed = []
-                self.record(row)
+                for row in rows:
+                    self.record(row)
             if not broken and inflight and self._stalled(inflight):
                 _log.warning("no run started or finished for %.0f s and no worker died: "
                              "restarting the workers and running the runs in flight again",
@@ -873,7 +999,7 @@ class Coordinator:
                         "finishing a run; see the messages above (in a script, is the sweep "
                         "under `if __name__ == \"__main__\":`? is memory short?). Finished runs "
                         "are on disk: fix the cause and --resume")
-                lost.extend(t for t, _ in inflight.values())
+                lost.extend(t for batch, _ in inflight.values() for t in batch)
                 inflight.clear()
                 suspects.extend(sorted(lost, key=lambda t: t.run_id))
                 self.backend.restart()
@@ -896,6 +1022,9 @@ class Coordinator:
         if "_series" in row:
             self.buffered_series += len(row["_series"]["step"])
         self.done += 1
+        if isinstance(row.get("elapsed"), float) and math.isfinite(row["elapsed"]):
+            self.elapsed_sum += row["elapsed"]
+            self.elapsed_runs += 1
         if row["status"] != "ok":
             self.errors += 1
             self.bar.set_postfix(errors=self.errors, refresh=False)
@@ -980,6 +1109,8 @@ def _make_backend(backend: str, workers: int | None, scheduler: Any, work: Calla
 def _library_versions(backend: str) -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
+    from .outputs import versions
+
     found = versions()
     names = ["scipy", "SALib", "pyarrow", "tqdm"] + (["dask", "distributed"]
                                                      if backend == "dask" else [])
@@ -1005,7 +1136,8 @@ def sweep(experiment: str | Path | Experiment | dict[str, Any], *, backend: str 
           resume: bool = False, retry_errors: bool = False, progress: bool | None = None,
           part_size: int | None = None, flush_seconds: float = 5.0,
           work: Callable[[RunTask], dict[str, Any]] = simulate,
-          allow_code_change: bool = False, return_path: bool = False) -> pd.DataFrame | Path:
+          allow_code_change: bool = False, return_path: bool = False,
+          batch_size: int | None = None) -> pd.DataFrame | Path:
     """Run every run of an experiment and return the runs table (or the path to it).
 
     Args:
@@ -1030,10 +1162,16 @@ def sweep(experiment: str | Path | Experiment | dict[str, Any], *, backend: str 
         allow_code_change: resume even though the model's source changed since the sweep
             started (see `model_code_hash`); the table then mixes two versions of the model.
         return_path: return the path of runs.parquet instead of reading it.
+        batch_size: runs per task sent to a worker. Default: one at first, then as many as
+            make about 0.1 s of work (processes) or 0.5 s (Dask, whose tasks cost more), at
+            most a share of what is left; the serial backend runs one at a time. Results do
+            not depend on it (each run keeps its own seed); only what a task costs does.
 
     Returns:
         runs.parquet as a DataFrame (``.attrs["out"]`` is the folder), or its path.
     """
+    from .experiment import load_experiment
+
     if getattr(multiprocessing.current_process(), "_inheriting", False):
         # A spawned or fork-server worker is importing the caller's script, which calls sweep()
         # at top level: starting another sweep here would recurse.
@@ -1041,6 +1179,9 @@ def sweep(experiment: str | Path | Experiment | dict[str, Any], *, backend: str 
                            "main script; put the call under `if __name__ == \"__main__\":`")
     exp = load_experiment(experiment)
     backend, workers = _check_options(backend, workers, scheduler, part_size, flush_seconds)
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                   or batch_size < 1):
+        raise InputError(f"expected a whole number >= 1, got {batch_size!r}", key="--batch-size")
     if retry_errors and not resume:
         raise InputError("only applies with resume=True (--resume): it re-runs the runs a "
                          "sweep already in the folder recorded with an error",
@@ -1052,7 +1193,8 @@ def sweep(experiment: str | Path | Experiment | dict[str, Any], *, backend: str 
         return _sweep(exp, store, columns, backend=backend, workers=workers,
                       scheduler=scheduler, resume=resume, retry_errors=retry_errors,
                       progress=progress, part_size=part_size, flush_seconds=flush_seconds,
-                      work=work, allow_code_change=allow_code_change, return_path=return_path)
+                      work=work, allow_code_change=allow_code_change, return_path=return_path,
+                      batch_size=batch_size)
     except OSError as exc:
         raise _write_failed(store, exp, exc) from None
 
@@ -1076,7 +1218,8 @@ def _write_failed(store: Store, exp: Experiment, exc: OSError) -> InputError:
 def _sweep(exp: Experiment, store: Store, columns: list[str], *, backend: str,
            workers: int | None, scheduler: Any, resume: bool, retry_errors: bool,
            progress: bool | None, part_size: int | None, flush_seconds: float, work: Callable,
-           allow_code_change: bool, return_path: bool) -> pd.DataFrame | Path:
+           allow_code_change: bool, return_path: bool,
+           batch_size: int | None = None) -> pd.DataFrame | Path:
     with store.locked():
         code = model_code_hash()
         manifest = _prepare(store, exp, resume, code, allow_code_change)
@@ -1100,7 +1243,8 @@ def _sweep(exp: Experiment, store: Store, columns: list[str], *, backend: str,
         try:
             if todo:
                 coordinator = _run(exp, store, backend, workers, scheduler, work, todo_mask,
-                                   columns, part_size, flush_seconds, progress, session)
+                                   columns, part_size, flush_seconds, progress, session,
+                                   batch_size)
             with_series = exp.outputs.series
             rows_per_run = (exp.effective_steps() // exp.outputs.interval + 1) if with_series else 1
             parts = store.parts.is_dir() and any(store.parts.glob("runs-*.parquet"))
@@ -1132,6 +1276,7 @@ def _sweep(exp: Experiment, store: Store, columns: list[str], *, backend: str,
         done = coordinator.done if coordinator else 0
         session.update(status="complete", finished=_now(), wall_seconds=wall, runs_done=done,
                        errors=coordinator.errors if coordinator else 0,
+                       tasks=coordinator.submitted if coordinator else 0,
                        runs_per_second=done / wall if wall > 0 and done else None)
         manifest["status"] = "complete"
         manifest["counts"] = {"done": counts["ok"] + counts["error"], "ok": counts["ok"],
@@ -1139,6 +1284,8 @@ def _sweep(exp: Experiment, store: Store, columns: list[str], *, backend: str,
         store.write_manifest(manifest)
     if return_path:
         return store.runs_path
+    import pandas as pd
+
     table = pd.read_parquet(store.runs_path)
     table.attrs["out"] = str(store.out)
     return table
@@ -1153,6 +1300,8 @@ def _describe(scheduler: Any) -> str | None:
 def _prepare(store: Store, exp: Experiment, resume: bool, code: str,
              allow_code_change: bool) -> dict[str, Any]:
     """Start a new manifest, or check that the folder holds this very experiment to resume."""
+    from .outputs import atomic_write_parquet
+
     manifest = store.read_manifest()
     fingerprint = exp.fingerprint()
     if manifest is not None and (store.has_results() or resume):
@@ -1198,6 +1347,8 @@ def _prepare(store: Store, exp: Experiment, resume: bool, code: str,
 
 
 def _design_record(exp: Experiment) -> dict[str, Any]:
+    from .experiment import salib_design
+
     record: dict[str, Any] = {"type": exp.design, **exp.design_options, "points": exp.n_points}
     if exp.design in ("sobol", "morris"):
         design = salib_design(exp)
@@ -1212,23 +1363,46 @@ def _design_record(exp: Experiment) -> dict[str, Any]:
     return record
 
 
+class _NoBar:
+    """The progress bar when none is shown (without importing tqdm for it)."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix(self, **kwargs: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _run(exp: Experiment, store: Store, backend_name: str, workers: int | None, scheduler: Any,
          work: Callable, todo_mask: np.ndarray, columns: list[str], part_size: int | None,
-         flush_seconds: float, progress: bool | None, session: dict[str, Any]) -> Coordinator:
-    from tqdm import tqdm
-
+         flush_seconds: float, progress: bool | None, session: dict[str, Any],
+         batch_size: int | None = None) -> Coordinator:
     todo = int(todo_mask.sum())
     show = sys.stderr.isatty() if progress is None else progress
+    started = time.perf_counter()
     backend = _make_backend(backend_name, workers, scheduler, work, todo)
+    # Starting the workers (a Dask cluster: seconds) apart from running the runs, so that a
+    # backend's throughput can be compared without its start-up.
+    session["startup_seconds"] = time.perf_counter() - started
     session["workers"] = backend.workers
     session["start_method"] = getattr(backend, "start_method", None)
-    bar = tqdm(total=exp.n_runs, initial=exp.n_runs - todo, unit="run", desc=exp.name,
-               disable=not show, dynamic_ncols=True, smoothing=0.05, file=sys.stderr)
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=exp.n_runs, initial=exp.n_runs - todo, unit="run", desc=exp.name,
+                   dynamic_ncols=True, smoothing=0.05, file=sys.stderr)
+    else:
+        bar = _NoBar()
     coordinator = Coordinator(exp, store, backend, todo_mask, columns, part_size or PART_SIZE,
-                              flush_seconds, bar)
+                              flush_seconds, bar, batch_size)
     try:
         with _sigterm_as_interrupt():
+            running = time.perf_counter()
             coordinator.drive()
+            session["run_seconds"] = time.perf_counter() - running
     except BaseException:
         # Write what finished before anything else can go wrong, then stop the workers.
         with contextlib.suppress(Exception):
