@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from dmpsim.analysis import commands
-from dmpsim.analysis.discovery import discover, figure_trajectory
+from dmpsim.analysis.discovery import discover
 from dmpsim.errors import InputError
+from dmpsim.viz.discovery import figure_trajectory
 
 A, B, C = "response.integrity_weight", "pressure.clarity_effect", "learning.lesson_scale"
 

@@ -1,4 +1,4 @@
-"""Figures (dmpsim.plots): every standard figure draws from small runs, is labelled, and is saved.
+"""Figures (dmpsim.viz): every standard figure draws from small runs, is labelled, and is saved.
 
 Runs are short classroom runs (36 months), so the whole file stays fast; sweep and comparison
 tables are synthesised.
@@ -15,8 +15,10 @@ import pytest
 from matplotlib.figure import Figure
 
 import dmpsim
-from dmpsim import plots
+from dmpsim import viz
 from dmpsim.errors import InputError
+from dmpsim.io.results import load_results
+from dmpsim.viz import series
 
 STEPS = 36
 SEEDS = (1, 2, 3)
@@ -142,11 +144,11 @@ def assert_readable(fig: Figure) -> None:
 def test_single_run_builders_are_labelled(results):
     result = results[0]
     figs = [
-        plots.figure_integrity_pressure(result.model),
-        plots.figure_market_share(result.model),
-        plots.figure_responses(result.model, result.episodes),
-        plots.figure_episodes_by_type(result.model, result.episodes),
-        plots.figure_field(result.model),
+        viz.figure_integrity_pressure(result.model),
+        viz.figure_market_share(result.model),
+        viz.figure_responses(result.model, result.episodes),
+        viz.figure_episodes_by_type(result.model, result.episodes),
+        viz.figure_field(result.model),
     ]
     for fig in figs:
         assert_readable(fig)
@@ -161,7 +163,7 @@ def test_single_run_builders_are_labelled(results):
 
 def test_episodes_by_type_matches_the_episodes_table(results):
     result = results[0]
-    fig = plots.figure_episodes_by_type(result.model, result.episodes)
+    fig = viz.figure_episodes_by_type(result.model, result.episodes)
     ax = fig.axes[0]
     totals: dict[float, float] = {}
     for patch in ax.patches:
@@ -173,7 +175,7 @@ def test_episodes_by_type_matches_the_episodes_table(results):
 
 def test_replication_bands_have_a_legend(compare_series, results):
     series = _series(results)
-    fig = plots.figure_integrity_pressure(series)
+    fig = viz.figure_integrity_pressure(series)
     assert_readable(fig)
     assert any("10-90%" in lab for lab in _labelled(fig.axes[0])) or fig.axes[0].get_legend()
     legend_texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -182,10 +184,10 @@ def test_replication_bands_have_a_legend(compare_series, results):
 
 
 def test_comparison_series_draw_one_line_per_scenario(compare_series):
-    for build in (plots.figure_integrity_pressure, plots.figure_market_share,
-                  plots.figure_field, plots.figure_episodes_by_type):
+    for build in (viz.figure_integrity_pressure, viz.figure_market_share,
+                  viz.figure_field, viz.figure_episodes_by_type):
         assert_readable(build(compare_series))
-    fig = plots.figure_series_bands(
+    fig = viz.figure_series_bands(
         {name: rows for name, rows in compare_series.groupby("scenario")},
         "integrity", "Integrity (0-1)")
     assert_readable(fig)
@@ -195,7 +197,7 @@ def test_comparison_series_draw_one_line_per_scenario(compare_series):
 
 
 def test_series_bands_writes_both_formats(compare_series, tmp_path):
-    fig = plots.figure_series_bands(compare_series, "field_experience",
+    fig = viz.figure_series_bands(compare_series, "field_experience",
                                     "Experience (processes)", tmp_path / "exp", rolling=1)
     assert (tmp_path / "exp.png").stat().st_size > 0
     assert (tmp_path / "exp.svg").stat().st_size > 0
@@ -205,7 +207,7 @@ def test_series_bands_writes_both_formats(compare_series, tmp_path):
 def test_sweep_heatmap_annotates_every_cell():
     runs = _sweep_runs({"procurement.weight_price": [0.0, 0.5, 1.0],
                         "governance.oversight": [0, 1]}, fail=2)
-    fig = plots.figure_sweep_heatmap(runs, "procurement.weight_price", "governance.oversight")
+    fig = viz.figure_sweep_heatmap(runs, "procurement.weight_price", "governance.oversight")
     assert_readable(fig)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "procurement.weight_price"
@@ -221,23 +223,23 @@ def test_sweep_heatmap_bins_sampled_parameters():
     rng = np.random.default_rng(1)
     runs = pd.DataFrame({"a.x": rng.uniform(0, 1, 200), "a.y": rng.uniform(0, 1, 200),
                          "integrity_mean": rng.uniform(0.5, 0.9, 200)})
-    fig = plots.figure_sweep_heatmap(runs, "a.x", "a.y")
+    fig = viz.figure_sweep_heatmap(runs, "a.x", "a.y")
     assert len(fig.axes[0].get_xticks()) <= 8
 
 
 def test_sweep_lines_one_parameter():
     runs = _sweep_runs({"procurement.weight_price": [0.0, 0.25, 0.5, 1.0]})
-    fig = plots.figure_sweep_lines(runs, "procurement.weight_price")
+    fig = viz.figure_sweep_lines(runs, "procurement.weight_price")
     assert_readable(fig)
     assert len(fig.axes) == 4
     runs["procurement.rule"] = runs["procurement.weight_price"].map(
         {0.0: "quality", 0.25: "direct", 0.5: "consortium", 1.0: "price"})
-    assert_readable(plots.figure_sweep_lines(runs, "procurement.rule", ["integrity_mean"]))
+    assert_readable(viz.figure_sweep_lines(runs, "procurement.rule", ["integrity_mean"]))
 
 
 def test_effects_forest_plot(tmp_path):
     table = _effects_table()
-    fig = plots.figure_effects(table, tmp_path / "effects.png")
+    fig = viz.figure_effects(table, tmp_path / "effects.png")
     assert_readable(fig)
     assert len(fig.axes) == 2
     assert {p.name for p in tmp_path.iterdir()} == {"effects.png", "effects.svg"}
@@ -252,12 +254,12 @@ def test_effects_from_compare_table():
     df = pd.DataFrame({"scenario": ["a"] * 6 + ["b"] * 6, "rep": list(range(6)) * 2,
                        "integrity_mean": rng.normal(0.8, 0.02, 12)})
     table = compare_table(df, "scenario", "rep", "integrity_mean", "a", n_resamples=200)
-    assert_readable(plots.figure_effects(table))
+    assert_readable(viz.figure_effects(table))
 
 
 def test_effects_missing_columns():
     with pytest.raises(InputError, match="diff_low"):
-        plots.figure_effects(_effects_table().drop(columns="diff_low"))
+        viz.figure_effects(_effects_table().drop(columns="diff_low"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -274,7 +276,7 @@ def _stems(paths: list[Path]) -> set[str]:
 @pytest.mark.parametrize("folder", ["run_dir", "runs_dir", "series_dir"])
 def test_plot_results_draws_every_figure(folder, request, tmp_path):
     source = request.getfixturevalue(folder)
-    written = plots.plot_results(source, tmp_path / "figs")
+    written = viz.plot_results(source, tmp_path / "figs")
     assert _stems(written) == FIGURES
     for stem in FIGURES:
         for fmt in ("png", "svg"):
@@ -285,24 +287,24 @@ def test_plot_results_draws_every_figure(folder, request, tmp_path):
 
 def test_build_figures_are_labelled(run_dir, runs_dir, series_dir):
     for folder in (run_dir, runs_dir, series_dir):
-        figures = plots.build_figures(plots.load_results(folder))
+        figures = viz.build_figures(load_results(folder))
         assert set(figures) == FIGURES
         for fig in figures.values():
             assert_readable(fig)
 
 
 def test_plot_results_default_folder_and_format(run_dir):
-    written = plots.plot_results(run_dir, formats=("svg",))
+    written = viz.plot_results(run_dir, formats=("svg",))
     assert all(p.parent == run_dir / "figures" and p.suffix == ".svg" for p in written)
 
 
 def test_comparison_series_folder(compare_series, tmp_path):
     compare_series.drop(columns="run_id").to_parquet(tmp_path / "series.parquet")
-    data = plots.load_results(tmp_path)
+    data = load_results(tmp_path)
     # Replication k of two scenarios is two runs.
     assert data.series.groupby("scenario")["run_id"].nunique().to_dict() == {
         "baseline": 3, "quality": 3}
-    for fig in plots.build_figures(data).values():
+    for fig in viz.build_figures(data).values():
         assert_readable(fig)
 
 
@@ -314,25 +316,25 @@ def test_plot_results_two_parameter_sweep(tmp_path, results):
     series = pd.concat([results[i % 3].model.assign(run_id=rid)
                         for i, rid in enumerate(runs["run_id"])], ignore_index=True)
     series.to_parquet(tmp_path / "series.parquet")
-    written = plots.plot_results(tmp_path, formats=("png",))
+    written = viz.plot_results(tmp_path, formats=("png",))
     assert _stems(written) == {"heatmap_integrity_mean",
                                "sweep_procurement_weight_price_by_funding_separate_share",
                                "integrity_by_point"}
-    for fig in plots.build_figures(plots.load_results(tmp_path)).values():
+    for fig in viz.build_figures(load_results(tmp_path)).values():
         assert_readable(fig)
 
 
 def test_plot_results_one_parameter_sweep(tmp_path):
     _sweep_runs({"procurement.weight_price": [0.0, 0.5, 1.0]}).to_parquet(
         tmp_path / "runs.parquet")
-    written = plots.plot_results(tmp_path, tmp_path / "f", metric="public_confidence")
+    written = viz.plot_results(tmp_path, tmp_path / "f", metric="public_confidence")
     assert _stems(written) == {"sweep_procurement_weight_price"}
 
 
 def test_plot_results_many_parameter_sweep(tmp_path):
     _sweep_runs({"a.x": [0, 1], "a.y": [0, 1], "a.z": [0, 1]}, reps=2).to_parquet(
         tmp_path / "runs.parquet")
-    written = plots.plot_results(tmp_path, formats=("png",))
+    written = viz.plot_results(tmp_path, formats=("png",))
     assert _stems(written) == {"heatmap_integrity_mean", "sweep_a_x", "sweep_a_y", "sweep_a_z"}
 
 
@@ -342,47 +344,47 @@ def test_plot_results_many_parameter_sweep(tmp_path):
 
 def test_empty_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match=r"no model\.parquet, series\.parquet or runs\.parquet"):
-        plots.plot_results(tmp_path)
+        viz.plot_results(tmp_path)
     try:
-        plots.plot_results(tmp_path)
+        viz.plot_results(tmp_path)
     except InputError as exc:
         assert str(exc).startswith(str(tmp_path)) and "\n" not in str(exc)
 
 
 def test_missing_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="no such folder"):
-        plots.plot_results(tmp_path / "nope")
+        viz.plot_results(tmp_path / "nope")
 
 
 def test_unreadable_or_empty_tables(tmp_path, results):
     (tmp_path / "model.parquet").write_text("not parquet")
     with pytest.raises(InputError, match="cannot read model.parquet"):
-        plots.load_results(tmp_path)
+        load_results(tmp_path)
     results[0].model.iloc[:0].to_parquet(tmp_path / "model.parquet")
     with pytest.raises(InputError, match="model.parquet has no rows"):
-        plots.load_results(tmp_path)
+        load_results(tmp_path)
 
 
 def test_sweep_without_parameters_or_metric(tmp_path):
     runs = _sweep_runs({"a.x": [0, 1]})
     runs.drop(columns="a.x").to_parquet(tmp_path / "runs.parquet")
     with pytest.raises(InputError, match="no varied parameter"):
-        plots.plot_results(tmp_path)
+        viz.plot_results(tmp_path)
     runs.to_parquet(tmp_path / "runs.parquet")
     with pytest.raises(InputError, match="no column 'nope'"):
-        plots.plot_results(tmp_path, metric="nope")
+        viz.plot_results(tmp_path, metric="nope")
     runs.assign(status="error").to_parquet(tmp_path / "runs.parquet")
     with pytest.raises(InputError, match="no successful run"):
-        plots.plot_results(tmp_path)
+        viz.plot_results(tmp_path)
 
 
 def test_unknown_format(run_dir, tmp_path):
     with pytest.raises(InputError, match="unknown figure format"):
-        plots.plot_results(run_dir, tmp_path, formats=("bmp",))
+        viz.plot_results(run_dir, tmp_path, formats=("bmp",))
 
 
 def test_overview_figure_still_works(results, tmp_path):
-    out = plots.overview_figure(results[0].model, "classroom (seed 1)", tmp_path / "o.png")
+    out = viz.overview_figure(results[0].model, "classroom (seed 1)", tmp_path / "o.png")
     assert out.is_file()
 
 
@@ -393,5 +395,24 @@ def test_sampled_series_keep_their_time_scale():
     full = pd.DataFrame({"step": steps, "response_comply": 1.0})
     sampled = full[full["step"] % 3 == 0]
     for frame in (full, sampled):
-        matrix = plots._run_matrix(frame, "response_comply", rolling=12, agg="sum")
+        matrix = series._run_matrix(frame, "response_comply", rolling=12, agg="sum")
         assert matrix.loc[36].iloc[0] == pytest.approx(12.0)
+
+
+def test_the_old_module_warns_and_gives_the_same_functions():
+    import importlib
+    import sys
+
+    from dmpsim.io import results as io_results
+
+    sys.modules.pop("dmpsim.plots", None)
+    with pytest.warns(DeprecationWarning, match="dmpsim.viz"):
+        old = importlib.import_module("dmpsim.plots")
+    for name in ("figure_series_bands", "figure_integrity_pressure", "figure_market_share",
+                 "figure_responses", "figure_episodes_by_type", "figure_field",
+                 "figure_sweep_heatmap", "figure_sweep_lines", "figure_effects",
+                 "overview_figure", "plot_results", "build_figures", "save_figure",
+                 "METRIC_LABELS"):
+        assert getattr(old, name) is getattr(viz, name), name
+    assert old.load_results is io_results.load_results
+    assert old.ResultsData is io_results.ResultsData

@@ -18,11 +18,11 @@ from support import assert_self_contained
 from dmpsim.analysis import commands, sensitivity
 from dmpsim.analysis.sensitivity_run import (
     DEFAULT_OUTPUTS,
-    figure_indices,
     run_sensitivity,
     sensitivity_experiment,
 )
 from dmpsim.errors import InputError
+from dmpsim.viz.sensitivity import figure_indices
 
 PARAMS = ("response.integrity_weight", "pressure.clarity_effect", "large_firms.bid_rate")
 

@@ -19,9 +19,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from ..errors import InputError
 
 __all__ = ["add_commands", "cmd_ablate", "cmd_compare", "cmd_discover", "cmd_plot",
@@ -84,6 +81,8 @@ def _open_share(text: str) -> float:
 
 
 def _true(value: Any) -> bool:
+    import pandas as pd
+
     return value is not None and value is not pd.NA and bool(value)
 
 
@@ -193,6 +192,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 # -- ablate -----------------------------------------------------------------------------------
 
 def cmd_ablate(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ..model.params import MECHANISMS
     from ..scenario import load_scenario
     from .ablate import ABLATION_METRICS, PATTERNS, ablate, default_out, parse_mechanisms
@@ -348,7 +349,7 @@ def plot_folder(results_dir: str | Path) -> Path:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from ..plots import plot_results
+    from ..viz.results import plot_results
 
     folder = plot_folder(args.results_dir)
     out = Path(args.out) if args.out else Path(args.results_dir) / "figures"

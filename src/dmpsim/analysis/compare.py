@@ -1,4 +1,4 @@
-"""Scenario comparison with common random numbers: runs, statistics, tables, figures and a report.
+"""Scenario comparison with common random numbers: runs, statistics and the files they give.
 
 `compare(["large_firm_entry", "price_only_tender", ...], replications=20)` turns the scenarios
 into one sweep (`dmpsim.sweep.sweep`) and analyses it:
@@ -25,6 +25,9 @@ into one sweep (`dmpsim.sweep.sweep`) and analyses it:
   versions, the command); ``figures/`` (PNG and SVG); and ``sweep/``, the sweep folder itself
   (``manifest.json``, ``runs.parquet``, ``series.parquet``), which ``resume=True`` finishes or
   reuses.
+
+The figures are drawn by `dmpsim.viz.comparison`, the report built by
+`dmpsim.analysis.report.compare`; `Comparison` itself is defined in `dmpsim.analysis.results`.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,23 +49,11 @@ from ..model.params import FLAT, KINDS, PRESSURE_TYPES, RESPONSES
 from ..outputs import atomic_write_csv, atomic_write_parquet, atomic_write_text, jsonable
 from ..scenario import Scenario, bundled_names, load_scenario
 from . import stats
-from .report import (
-    Report,
-    analysis_versions,
-    fmt_ci,
-    fmt_number,
-    frame_for_report,
-    shell_command,
-    versions_line,
-)
+from .report import analysis_versions, shell_command
+from .results import MAIN_METRICS, Comparison
 
 __all__ = ["MAIN_METRICS", "SERIES_COLUMNS", "Comparison", "compare", "independent_table",
            "parameter_differences"]
-
-#: The outputs in the headline tables and the effects figure; the tables and CSV cover every
-#: summary key.
-MAIN_METRICS = ("integrity_mean", "pressure_rate", "comply_rate", "large_firm_share",
-                "field_experience", "public_confidence")
 
 #: Per-month series kept for the band figures and for ``dmpsim plot``.
 SERIES_COLUMNS = ("contracts_completed", "integrity", "pressure_share",
@@ -71,48 +61,6 @@ SERIES_COLUMNS = ("contracts_completed", "integrity", "pressure_share",
                   *(f"active_{k}" for k in KINDS), "public_confidence",
                   *(f"response_{r}" for r in RESPONSES),
                   *(f"episodes_{t}" for t in PRESSURE_TYPES))
-
-#: Band figures: (series column, y label, rolling window in months).
-BAND_FIGURES = (
-    ("integrity", "Integrity of completed processes (0-1)", 12),
-    ("public_confidence", "Public confidence (0-1)", 1),
-    ("share_value_large_firm", "Large firms' share of contract value (0-1)", 1),
-    ("field_experience", "Experience held by active organisations (processes)", 1),
-)
-BAND_TITLES = {
-    "integrity": "Integrity of completed processes (12-month mean)",
-    "public_confidence": "Public confidence in mini-publics",
-    "share_value_large_firm": "Large firms' share of contract value (last 12 months)",
-    "field_experience": "The field's experience stock",
-}
-#: Scenarios per band figure besides the baseline: more lines than this hide each other.
-BAND_GROUP = 4
-
-
-@dataclass
-class Comparison:
-    """What `compare` produced; `table` is comparison.csv, `runs` one row per run."""
-
-    scenarios: list[Scenario]
-    names: list[str]
-    baseline: str
-    table: pd.DataFrame
-    runs: pd.DataFrame
-    series: pd.DataFrame | None
-    differences: pd.DataFrame
-    replications: int
-    steps: int
-    seed: int
-    common_random_numbers: bool
-    out: Path | None = None
-    files: list[Path] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    command: str = ""
-
-    def widths(self, metrics: Sequence[str] = MAIN_METRICS) -> pd.Series:
-        """Mean width of the difference intervals per metric (over the non-baseline scenarios)."""
-        rows = self.table[self.table["metric"].isin(metrics) & self.table["diff"].notna()]
-        return (rows["diff_high"] - rows["diff_low"]).groupby(rows["metric"]).mean()
 
 
 # -- scenarios and their differences ----------------------------------------------------------
@@ -372,19 +320,14 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
 
 # -- outputs ----------------------------------------------------------------------------------
 
-def _seeds(comparison: Comparison) -> pd.DataFrame:
-    runs = comparison.runs
-    if comparison.common_random_numbers:
-        return (runs[["replication", "seed"]].drop_duplicates("replication")
-                .sort_values("replication").reset_index(drop=True))
-    wide = runs.pivot(index="replication", columns="scenario", values="seed")
-    return wide[comparison.names].reset_index()
-
-
 def write_outputs(comparison: Comparison, figures: bool = True,
                   report: bool = True) -> list[Path]:
     """Write the tables, comparison.json and (with `figures`) the figures into
     ``comparison.out``, and (with `report`) report.md and report.html; the files written."""
+    # Figures and report import matplotlib: only when files are written.
+    from ..viz.comparison import draw_figures
+    from .report.compare import build_report
+
     out = comparison.out
     assert out is not None
     files = [
@@ -412,7 +355,7 @@ def write_outputs(comparison: Comparison, figures: bool = True,
         "steps": comparison.steps,
         "seed": comparison.seed,
         "common_random_numbers": comparison.common_random_numbers,
-        "seeds": _seeds(comparison).to_dict(orient="list"),
+        "seeds": comparison.seeds().to_dict(orient="list"),
         "parameters_differing": list(comparison.differences["parameter"]),
         "versions": found,
         "command": comparison.command,
@@ -424,276 +367,3 @@ def write_outputs(comparison: Comparison, figures: bool = True,
     if report:
         files += build_report(comparison, figure_files, found).write(out)
     return files
-
-
-def _chunks(names: list[str], baseline: str) -> list[list[str]]:
-    others = [n for n in names if n != baseline]
-    groups = [others[i:i + BAND_GROUP] for i in range(0, len(others), BAND_GROUP)] or [[]]
-    return [[baseline, *g] for g in groups]
-
-
-def _fewer_ticks(fig: Any) -> None:
-    """At most five x ticks a panel: small differences have long tick labels that collide."""
-    from matplotlib.ticker import MaxNLocator
-
-    for ax in fig.axes:
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-
-
-def draw_figures(comparison: Comparison, folder: Path) -> dict[str, list[Path]]:
-    """The effects forest plot and the band figures (PNG and SVG), by figure stem."""
-    from .. import plots
-
-    written: dict[str, list[Path]] = {}
-    table = comparison.table[comparison.table["metric"].isin(MAIN_METRICS)]
-    if table["diff"].notna().any():
-        fig = plots.figure_effects(
-            table, title=f"Differences from {comparison.baseline} (paired by replication, "
-                         f"95% bootstrap intervals; {comparison.replications} replications)")
-        _fewer_ticks(fig)
-        written["effects"] = plots.save_figure(fig, folder / "effects")
-    series = comparison.series
-    if series is None:
-        return written
-    chunks = _chunks(comparison.names, comparison.baseline)
-    for column, ylabel, rolling in BAND_FIGURES:
-        if column not in series.columns:
-            continue
-        for i, group in enumerate(chunks, start=1):
-            frames = {n: series[series["scenario"] == n] for n in group}
-            suffix = f" ({i} of {len(chunks)})" if len(chunks) > 1 else ""
-            fig = plots.figure_series_bands(
-                frames, column, ylabel, rolling=rolling,
-                title=f"{BAND_TITLES[column]}{suffix}")
-            stem = f"{column}_{i}" if len(chunks) > 1 else column
-            written[stem] = plots.save_figure(fig, folder / stem)
-    return written
-
-
-# -- the report -------------------------------------------------------------------------------
-
-def _label(metric: str) -> str:
-    from ..plots import METRIC_LABELS
-
-    return METRIC_LABELS.get(metric, metric)
-
-
-def _scale(table: pd.DataFrame, metric: str) -> float:
-    values = table.loc[table["metric"] == metric, "mean"].abs()
-    return float(values.max()) if values.notna().any() else 1.0
-
-
-def _diff_cell(row: Any, scale: float) -> str:
-    if not np.isfinite(row["diff"]):
-        return "–"
-    flag = " *" if bool(row["significant"]) else ""
-    return (f"{fmt_number(row['diff'], scale, signed=True)} "
-            f"{fmt_ci(row['diff_low'], row['diff_high'], scale)}{flag}")
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def _effect(value: Any) -> str:
-    """An effect size: two decimals, signed."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    if math.isnan(x):
-        return "–"
-    if math.isinf(x):
-        return "+∞" if x > 0 else "-∞"
-    return f"{x:+.2f}"
-
-
-def build_report(comparison: Comparison, figure_files: dict[str, list[Path]],
-                 found: dict[str, str]) -> Report:
-    c = comparison
-    table = c.table
-    others = [n for n in c.names if n != c.baseline]
-    years = c.steps / 12
-    report = Report(f"Scenario comparison: {', '.join(c.names)}")
-    design = ("common random numbers: replication k of every scenario ran with the same seed, "
-              "and differences are paired by replication" if c.common_random_numbers else
-              "independent seeds (no common random numbers): differences are unpaired")
-    report.paragraph(
-        f"{len(c.names)} scenarios, **{c.replications} replications** each, "
-        f"**{c.steps} months** ({years:g} years) per run; baseline **{c.baseline}**; {design}. "
-        "Intervals are 95% bootstrap intervals (BCa, scipy). "
-        "A * marks a difference whose interval excludes zero.")
-    for note in c.notes:
-        report.note(note)
-
-    report.heading("How to read this")
-    report.bullets([
-        "**Mean [interval]**: the average of the outcome over the replications, and the range "
-        "that a 95% bootstrap interval gives for it. It describes the model's runs, not the world.",
-        f"**Difference**: scenario minus {c.baseline}, averaged over the replications"
-        + (", each replication's runs sharing their seed (paired)" if c.common_random_numbers
-           else "") + "; positive means the scenario is higher.",
-        "**\\***: the interval of the difference excludes zero, so the model's stochastic noise "
-        "alone is unlikely to produce it at this number of replications.",
-        "**d_z** (paired effect size): the mean difference over the standard deviation of the "
-        "per-replication differences; it says how *reliably* a scenario beats the baseline "
-        "replication by replication. It grows with common random numbers and is not comparable "
-        "with effect sizes from field studies.",
-        "**d** (Cohen's d): the difference over the pooled run-to-run standard deviation of the "
-        "two scenarios; it says how *large* the shift is relative to the spread between runs. "
-        "As a rough guide 0.2 is small, 0.5 medium, 0.8 large.",
-        "Shares and scores run from 0 to 1; counts are per run; field experience is in "
-        "processes' worth of experience held by active organisations at the end.",
-    ])
-
-    report.heading("Key results")
-    rows = []
-    for name in others:
-        row = {"Scenario": name}
-        for m in MAIN_METRICS:
-            match = table[(table["scenario"] == name) & (table["metric"] == m)]
-            row[_label(m)] = _diff_cell(match.iloc[0], _scale(table, m)) if len(match) else "–"
-        rows.append(row)
-    report.table(pd.DataFrame(rows),
-                 f"Difference from {c.baseline} [95% interval]; * = interval excludes zero")
-    rows = []
-    for name in [c.baseline, *others]:
-        row = {"Scenario": name + (" (baseline)" if name == c.baseline else "")}
-        for m in MAIN_METRICS:
-            match = table[(table["scenario"] == name) & (table["metric"] == m)]
-            if len(match):
-                r = match.iloc[0]
-                scale = _scale(table, m)
-                row[_label(m)] = f"{fmt_number(r['mean'], scale)} {fmt_ci(r['ci_low'], r['ci_high'], scale)}"
-            else:
-                row[_label(m)] = "–"
-        rows.append(row)
-    report.table(pd.DataFrame(rows), "Mean [95% interval] over the replications")
-    rows = []
-    for name in others:
-        row = {"Scenario": name}
-        for m in MAIN_METRICS:
-            match = table[(table["scenario"] == name) & (table["metric"] == m)]
-            if len(match):
-                r = match.iloc[0]
-                row[_label(m)] = f"{_effect(r['effect_size'])} / {_effect(r['cohens_d'])}"
-        rows.append(row)
-    report.table(pd.DataFrame(rows), "Standardised effect sizes: d_z (paired) / d (Cohen's d)")
-    folder = c.out / "figures" if c.out is not None else Path("figures")
-    if "effects" in figure_files:
-        report.figure(folder / "effects.png",
-                      f"Differences from {c.baseline} in the main outcomes, with 95% intervals "
-                      "(filled: the interval excludes zero).")
-    for column, _, _ in BAND_FIGURES:
-        stems = sorted(k for k in figure_files if k == column or re.fullmatch(
-            rf"{re.escape(column)}_\d+", k))
-        for stem in stems:
-            report.figure(folder / f"{stem}.png",
-                          f"{BAND_TITLES[column]}: median over replications (line) and the "
-                          "10th-90th percentile of runs (band), by scenario.")
-
-    flagged = table[table["significant"].fillna(False).astype(bool)]
-    with report.details(f"Every difference whose interval excludes zero ({len(flagged)} of "
-                        f"{int(table['diff'].notna().sum())})") as section:
-        if flagged.empty:
-            section.paragraph("None: no difference in any summary key has an interval that "
-                              "excludes zero at this number of replications.")
-        else:
-            shown = flagged.assign(
-                metric_text=[f"{m} ({SUMMARY_KEYS[m]})" for m in flagged["metric"]],
-                diff_text=[fmt_number(r["diff"], _scale(table, r["metric"]), signed=True)
-                           for _, r in flagged.iterrows()],
-                ci_text=[fmt_ci(r["diff_low"], r["diff_high"], _scale(table, r["metric"]))
-                         for _, r in flagged.iterrows()],
-            )
-            section.table(frame_for_report(shown, {
-                "scenario": "Scenario", "metric_text": "Outcome", "diff_text": "Difference",
-                "ci_text": "95% interval", "effect_size": "d_z", "cohens_d": "d"},
-                {"effect_size": _effect, "cohens_d": _effect}))
-
-    report.heading("Scenarios")
-    ordered = sorted(c.scenarios, key=lambda s: s.name != c.baseline)
-    report.table(pd.DataFrame({
-        "Scenario": [s.name + (" (baseline)" if s.name == c.baseline else "")
-                     for s in ordered],
-        "Description": [s.description for s in ordered],
-        "File": [Path(s.source).name for s in ordered],
-    }))
-    report.heading("How the scenarios differ", 3)
-    diffs = c.differences.set_index("parameter")
-    items = []
-    for name in others:
-        changed = [f"`{k}` = {_value_text(diffs.at[k, name])} (baseline "
-                   f"{_value_text(diffs.at[k, c.baseline])})"
-                   for k in diffs.index if repr(diffs.at[k, name]) != repr(diffs.at[k, c.baseline])]
-        items.append(f"**{name}**: " + ("; ".join(changed) if changed else
-                                        "no parameter differs from the baseline"))
-    report.bullets(items)
-    report.paragraph("Every other parameter takes the same value in every scenario "
-                     "(differences.csv lists each differing parameter with its unit and "
-                     "meaning).")
-
-    report.heading("What you may and may not conclude")
-    report.bullets([
-        "**This is model-based evidence.** The numbers say what happens in dmpsim under its "
-        "assumptions (docs/ODD.md); they are not measurements of real markets. The model is "
-        "calibrated to reproduce qualitative patterns from practitioner interviews (pressure is "
-        "common, walking away is rare, independents push back, practitioners learn), not fitted "
-        "to data on contracts or integrity scores, so read the *direction* and *relative size* "
-        "of differences, not their exact values.",
-        "**You may conclude** that, within the model, a scenario changes an outcome in the "
-        "direction shown when the interval excludes zero, and compare levers by the size of "
-        "their effects on the same outcome. Because every scenario met the same random draws "
-        "(common random numbers), the difference is due to the rules, not to luck.",
-        "**Statistical is not substantive significance.** With enough replications any "
-        "difference, however small, gets an interval that excludes zero. Ask whether a change "
-        "of that size (e.g. 0.01 in a 0-1 integrity score) would matter to anyone; Cohen's d "
-        "helps to judge size against run-to-run variation.",
-        "**Many comparisons.** This report flags differences for every summary key and every "
-        "scenario; at 95% about one in twenty intervals misses the true model value by chance, "
-        "so isolated flags on minor outcomes deserve little weight.",
-        "**You may not conclude** that a real policy will have this effect, by this much, in a "
-        "given country: the parameters are plausible values, not estimates for a jurisdiction. "
-        "Check that a finding holds across plausible parameter values (`dmpsim sensitivity`, "
-        "`dmpsim discover`) before relying on it.",
-        "An interval that includes zero does not show that a lever has no effect; it may be "
-        "small or need more replications.",
-    ])
-
-    report.heading("Reproducing this comparison")
-    report.paragraph("Run this command (with the same dmpsim version) to get the same runs and "
-                     "the same tables:")
-    report.code(c.command)
-    seeds = _seeds(c)
-    report.bullets([
-        f"Replications: {c.replications} per scenario; steps: {c.steps} months "
-        "(all scenarios; scenario files' own `run.steps` are not used).",
-        f"Experiment seed: {c.seed}. Each run's seed is "
-        "`numpy.random.SeedSequence(seed, spawn_key=(replication,))`'s first 64-bit word "
-        "shifted right by one" + (" (the same for every scenario)." if c.common_random_numbers
-                                  else ", with spawn key (point, replication)."),
-        f"Versions: {versions_line(found)}.",
-        "Files: comparison.csv/.parquet (every summary key), differences.csv, runs.csv, "
-        "series.parquet, comparison.json, figures/, sweep/ (the sweep's manifest and tables).",
-    ])
-    report.table(seeds.astype(str) if not c.common_random_numbers else pd.DataFrame({
-        "Replication": seeds["replication"].astype(str), "Seed": seeds["seed"].astype(str)}),
-        "Seed of each replication")
-
-    with report.details("Appendix: every summary key, every scenario", level=2) as section:
-        full = table.assign(
-            mean_text=[fmt_number(r["mean"], _scale(table, r["metric"])) for _, r in table.iterrows()],
-            ci_text=[fmt_ci(r["ci_low"], r["ci_high"], _scale(table, r["metric"]))
-                     for _, r in table.iterrows()],
-            diff_text=[_diff_cell(r, _scale(table, r["metric"])) for _, r in table.iterrows()],
-        )
-        section.table(frame_for_report(full, {
-            "metric": "Outcome", "scenario": "Scenario", "n": "Runs", "mean_text": "Mean",
-            "ci_text": "95% interval", "diff_text": "Difference [95% interval]",
-            "effect_size": "d_z", "cohens_d": "d"}, {"effect_size": _effect, "cohens_d": _effect}))
-        section.bullets([f"`{k}`: {v}" for k, v in SUMMARY_KEYS.items()])
-    return report

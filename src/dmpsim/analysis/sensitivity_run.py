@@ -1,4 +1,4 @@
-"""Global sensitivity analysis of an experiment: SALib design, sweep, indices, figures, report.
+"""Global sensitivity analysis of an experiment: SALib design, sweep, indices and their files.
 
 `run_sensitivity("morris_screening", method="morris")` takes an experiment's varied parameters
 (ranges or distributions), makes a Sobol' or Morris design of them, runs it through
@@ -33,14 +33,16 @@ Files in ``out`` (default ``results/sensitivity/<experiment>-<method>``): ``indi
 ``outputs_by_point.csv`` (the design with each row's mean outputs), ``figures/<output>.png``
 and ``.svg``, ``report.md``, ``report.html`` (self-contained), ``sensitivity.json`` and the sweep
 folder ``sweep/``.
+
+The figures are drawn by `dmpsim.viz.sensitivity`, the report built by
+`dmpsim.analysis.report.sensitivity`; `SensitivityResult` itself is defined in
+`dmpsim.analysis.results`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,36 +55,16 @@ from ..metrics import SUMMARY_KEYS
 from ..model.params import FLAT, did_you_mean
 from ..outputs import atomic_write_csv, atomic_write_parquet, atomic_write_text, jsonable
 from . import sensitivity
-from .report import Report, analysis_versions, fmt_number, shell_command, versions_line
+from .report import analysis_versions, shell_command
+from .results import MAIN_INDEX, SensitivityResult
 
-__all__ = ["DEFAULT_OUTPUTS", "DEFAULT_SAMPLES", "SensitivityResult", "run_sensitivity",
-           "sensitivity_experiment"]
+__all__ = ["DEFAULT_OUTPUTS", "DEFAULT_SAMPLES", "MAIN_INDEX", "SensitivityResult",
+           "run_sensitivity", "sensitivity_experiment"]
 
 DEFAULT_OUTPUTS = ("integrity_mean", "large_firm_share", "field_experience",
                    "public_confidence", "comply_rate")
 #: Base samples (Sobol') or trajectories (Morris) when a design is rebuilt without --samples.
 DEFAULT_SAMPLES = {"sobol": 64, "morris": 10}
-#: The index each method's figure and ranking use (its confidence half-width is SALib's).
-MAIN_INDEX = {"morris": "mu_star", "sobol": "ST"}
-
-
-@dataclass
-class SensitivityResult:
-    """What `run_sensitivity` produced."""
-
-    experiment: Experiment
-    method: str
-    outputs: list[str]
-    indices: pd.DataFrame
-    convergence: pd.DataFrame
-    by_point: pd.DataFrame
-    skipped: dict[str, str]
-    runs: pd.DataFrame
-    rebuilt: bool
-    out: Path | None = None
-    files: list[Path] = field(default_factory=list)
-    command: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 # -- the design -------------------------------------------------------------------------------
@@ -332,69 +314,11 @@ def run_sensitivity(experiment: str | Path | Experiment | dict[str, Any], *,
 
 # -- outputs ----------------------------------------------------------------------------------
 
-def _label(key: str) -> str:
-    from ..plots import METRIC_LABELS
-
-    return METRIC_LABELS.get(key, key)
-
-
-def figure_indices(result: SensitivityResult, output: str) -> Any:
-    """Bar chart of one output's indices, parameters sorted, with confidence half-widths and
-    the half-design value as an open marker (the convergence check)."""
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    rows = result.indices[result.indices["output"] == output]
-    conv = result.convergence[result.convergence["output"] == output]
-    if result.method == "morris":
-        shown = [("mu_star", "mu* (mean |elementary effect|)", "#0072B2", "")]
-        xlabel = f"mu*: change in {_label(output)}\nacross each parameter's whole range"
-        title = f"Morris screening: {_label(output).split(' (')[0]}"
-    else:
-        shown = [("S1", "S1 (first order)", "#56B4E9", "//"),
-                 ("ST", "ST (total order)", "#D55E00", "")]
-        xlabel = f"Sobol' index (share of the variance of\n{_label(output)})"
-        title = f"Sobol' indices: {_label(output).split(' (')[0]}"
-    main = rows[rows["index"] == MAIN_INDEX[result.method]].sort_values("value")
-    params = list(main["parameter"])
-    fig = Figure(figsize=(7.5, 1.9 + 0.42 * len(params) * (1 if len(shown) == 1 else 1.4)),
-                 layout="constrained")
-    ax = fig.subplots()
-    height = 0.8 / len(shown)
-    y = np.arange(len(params))
-    handles, labels = [], []
-    for j, (index, label, colour, hatch) in enumerate(shown):
-        values = rows[rows["index"] == index].set_index("parameter").reindex(params)
-        offset = (j - (len(shown) - 1) / 2) * height
-        conf = values["conf"].to_numpy(dtype=float)
-        ax.barh(y + offset, values["value"].to_numpy(dtype=float), height=height * 0.9,
-                xerr=np.where(np.isfinite(conf), conf, 0.0), color=colour, hatch=hatch,
-                edgecolor="black", linewidth=0.6, error_kw={"elinewidth": 1, "capsize": 3})
-        handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="black"))
-        labels.append(label)
-        half = conv[conv["index"] == index].set_index("parameter").reindex(params)
-        if len(conv) and half["value_half"].notna().any():
-            ax.plot(half["value_half"].to_numpy(dtype=float), y + offset, linestyle="none",
-                    marker="D", markerfacecolor="white", markeredgecolor="black", markersize=6)
-    if len(conv):
-        handles.append(Line2D([], [], linestyle="none", marker="D", markerfacecolor="white",
-                              markeredgecolor="black"))
-        labels.append("value from half the design")
-    handles.append(Line2D([], [], color="black", linewidth=1))
-    labels.append("95% confidence half-width")
-    ax.set_yticks(y, params)
-    ax.set_ylabel("Parameter")
-    ax.set_xlabel(xlabel)
-    ax.axvline(0, color="0.4", linewidth=0.8)
-    ax.set_title(title)
-    fig.legend(handles, labels, fontsize="small", loc="outside lower center",
-               ncol=min(3, len(labels)), frameon=False)
-    return fig
-
-
 def write_outputs(result: SensitivityResult, figures: bool = True, seed: int = 0) -> list[Path]:
-    from .. import plots
+    # Figures and report import matplotlib: only when files are written.
+    from ..viz.sensitivity import figure_indices
+    from ..viz.style import save_figure
+    from .report.sensitivity import build_report
 
     out = result.out
     assert out is not None
@@ -407,7 +331,7 @@ def write_outputs(result: SensitivityResult, figures: bool = True, seed: int = 0
         for output in result.outputs:
             if output in result.skipped:
                 continue
-            written = plots.save_figure(figure_indices(result, output), out / "figures" / output)
+            written = save_figure(figure_indices(result, output), out / "figures" / output)
             files += written
             figure_paths[output] = written[0]
     found = analysis_versions()
@@ -430,165 +354,3 @@ def write_outputs(result: SensitivityResult, figures: bool = True, seed: int = 0
                                    out / "sensitivity.json"))
     files += build_report(result, figure_paths, found, seed).write(out)
     return files
-
-
-def _yes_no(value: Any) -> str:
-    if value is None or value is pd.NA:
-        return "–"
-    return "yes" if bool(value) else "no"
-
-
-def _range_text(factor: Any) -> str:
-    if factor.kind == "range":
-        return f"uniform on [{factor.lo:g}, {factor.hi:g}]"
-    if factor.distribution == "normal":
-        return (f"normal (mean {factor.mean:g}, sd {factor.sd:g}) truncated to "
-                f"[{factor.lo:g}, {factor.hi:g}]")
-    if factor.distribution == "triangular":
-        return f"triangular on [{factor.lo:g}, {factor.hi:g}], mode {factor.mode:g}"
-    return f"{factor.distribution} on [{factor.lo:g}, {factor.hi:g}]"
-
-
-def build_report(result: SensitivityResult, figure_paths: dict[str, Path],
-                 found: dict[str, str], seed: int) -> Report:
-    exp = result.experiment
-    method = result.method
-    opts = exp.design_options
-    d = len(exp.factors)
-    name = "Morris elementary effects" if method == "morris" else "Sobol' indices"
-    report = Report(f"Sensitivity analysis ({name}): {exp.name}")
-    if method == "morris":
-        size = (f"{opts['trajectories']} trajectories of {d + 1} points ({opts['levels']} "
-                "levels)")
-    else:
-        size = (f"N = {opts['samples']} base samples, N(D + 2) = {exp.n_points} points"
-                + (" with second-order rows" if opts.get("second_order") else ""))
-    steps = exp.steps or exp.effective_steps()
-    report.paragraph(
-        f"{exp.description}. Base scenario **{exp.scenario.name}**; {d} parameters varied; "
-        f"{size}; **{exp.replications} replication(s)** per point "
-        f"({'common random numbers' if exp.common_random_numbers else 'independent seeds'}); "
-        f"{exp.n_runs} runs of {steps} months. Each point's output is the mean over its "
-        "replications." + (" The design was rebuilt from the experiment's parameters for this "
-                           "method." if result.rebuilt else ""))
-    for note in result.notes:
-        report.note(note)
-
-    report.heading("How to read this")
-    if method == "morris":
-        report.bullets([
-            "**mu\\*** (mu star): the mean absolute change in the output when one parameter "
-            "moves across its whole range (elementary effects scaled to the range), the others "
-            "held at a random point. It ranks parameters by influence; it is in the output's "
-            "units.",
-            "**sigma**: the spread of those effects. A sigma comparable to mu\\* means the "
-            "parameter's effect depends on the others (interactions) or is non-linear.",
-            "**conf**: SALib's 95% bootstrap half-width of mu\\*.",
-            "Morris screens: it separates influential from negligible parameters with few "
-            "runs; it does not apportion variance. Use a Sobol' analysis of the few parameters "
-            "that matter for that.",
-        ])
-    else:
-        report.bullets([
-            "**S1** (first order): the share of the output's variance over the design that "
-            "this parameter explains alone.",
-            "**ST** (total order): the share it explains including all its interactions; "
-            "ST - S1 is the part that is interaction. A parameter with ST near 0 can be fixed "
-            "anywhere in its range without changing the output.",
-            "**conf**: SALib's 95% bootstrap half-width. Indices whose interval includes 0 "
-            "cannot be told from 0 at this sample size; small negative S1 values are "
-            "estimation noise.",
-        ])
-    report.bullets([
-        "**Convergence**: the indices are recomputed from the first half of the design (a "
-        "valid smaller design). An index that moved by more than its half-width between half "
-        "and full has not settled: use more samples before relying on it.",
-    ])
-
-    report.heading("Parameters")
-    report.table(pd.DataFrame({
-        "Parameter": [f"`{f.key}`" for f in exp.factors],
-        "Varied as": [_range_text(f) for f in exp.factors],
-        "Unit": [FLAT[f.key].unit or "–" for f in exp.factors],
-        "Meaning": [FLAT[f.key].doc for f in exp.factors],
-    }))
-    if exp.fixed:
-        report.paragraph("Fixed on top of the scenario: " + "; ".join(
-            f"`{k}` = {v}" for k, v in exp.fixed.items()) + ".")
-
-    main = MAIN_INDEX[method]
-    report.heading("Results by output")
-    summary_rows = []
-    for output in result.outputs:
-        if output in result.skipped:
-            continue
-        rows = result.indices[result.indices["output"] == output]
-        top = rows[rows["index"] == main].sort_values("value", ascending=False)
-        summary_rows.append({"Output": output,
-                             "Most influential (by " + ("mu*" if main == "mu_star" else main)
-                             + ")": ", ".join(f"`{p}`" for p in top["parameter"].head(3))})
-    if summary_rows:
-        report.table(pd.DataFrame(summary_rows), "The three most influential parameters")
-    for output in result.outputs:
-        report.heading(f"{output}: {SUMMARY_KEYS[output]}", 3)
-        if output in result.skipped:
-            report.paragraph(f"Not analysed: {result.skipped[output]}.")
-            continue
-        rows = result.indices[result.indices["output"] == output]
-        conv = result.convergence[result.convergence["output"] == output]
-        wide = rows.pivot(index="parameter", columns="index", values="value")
-        confs = rows.pivot(index="parameter", columns="index", values="conf")
-        order = wide[main].sort_values(ascending=False).index
-        shown = ["mu_star", "sigma"] if method == "morris" else ["S1", "ST"]
-        scale = float(np.nanmax(np.abs(wide[shown].to_numpy(dtype=float)))) or 1.0
-        table = pd.DataFrame({"Parameter": [f"`{p}`" for p in order]})
-        for index in shown:
-            title = {"mu_star": "mu*", "sigma": "sigma"}.get(index, index)
-            cells = []
-            for p in order:
-                conf = confs.at[p, index]
-                text = fmt_number(wide.at[p, index], scale)
-                if isinstance(conf, float) and math.isfinite(conf):
-                    text += f" ± {fmt_number(conf, scale)}"
-                cells.append(text)
-            table[title] = cells
-        if len(conv):
-            half = conv[conv["index"] == main].set_index("parameter")
-            table[f"{'mu*' if main == 'mu_star' else main}, half design"] = [
-                fmt_number(half.at[p, "value_half"], scale) for p in order]
-            table["Settled"] = [_yes_no(half.at[p, "settled"]) for p in order]
-        report.table(table)
-        if output in figure_paths:
-            report.figure(figure_paths[output],
-                          f"{name} for {output}, parameters sorted; bars with 95% half-widths, "
-                          "open diamonds the value from half the design.")
-    if result.skipped:
-        report.heading("Outputs not analysed", 3)
-        report.bullets([f"`{k}`: {v}." for k, v in result.skipped.items()])
-
-    report.heading("What you may and may not conclude")
-    report.bullets([
-        "The indices rank parameters **within the ranges given** and for this base scenario, "
-        "run length and set of fixed values; a parameter can matter more (or less) over wider "
-        "ranges or in another market.",
-        "They describe the **model's** response, not the world's: a parameter the model is "
-        "insensitive to may still matter in reality if the model leaves the mechanism out, and "
-        "the model is calibrated to qualitative patterns only (docs/ODD.md).",
-        "Use them to decide **what to measure or argue about** (the influential parameters) "
-        "and what can be left at its default (the negligible ones), and which parameters to "
-        "carry into a finer Sobol' analysis or a scenario discovery (`dmpsim discover`).",
-        "Indices that have not settled (see the convergence columns) or whose interval "
-        "includes zero support no ranking among themselves.",
-    ])
-
-    report.heading("Reproducing this analysis")
-    report.code(result.command)
-    report.bullets([
-        f"Experiment seed {exp.seed} (each run's seed derives from it and the run's "
-        "replication" + (")" if exp.common_random_numbers else " and design point)")
-        + f"; design seed {opts.get('seed', exp.seed)}; SALib bootstrap seed {seed}.",
-        f"Versions: {versions_line(found)}.",
-        "Files: indices.csv/.parquet, convergence.csv, outputs_by_point.csv, figures/, "
-        "sensitivity.json, sweep/ (the runs and the manifest with the SALib problem).",
-    ])
-    return report

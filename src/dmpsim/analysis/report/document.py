@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..outputs import atomic_write_text
+from ...outputs import atomic_write_text
 
-__all__ = ["Report", "analysis_versions", "fmt_ci", "fmt_number", "frame_for_report",
-           "markdown_cell", "shell_command", "versions_line"]
+__all__ = ["Report", "analysis_versions", "fmt_ci", "fmt_effect", "fmt_number",
+           "frame_for_report", "markdown_cell", "shell_command", "versions_line"]
 
 _INLINE = re.compile(r"(`[^`]+`|\*\*(?:\\\*|[^*])+\*\*)")
 
@@ -92,6 +92,19 @@ def fmt_number(value: Any, scale: float | None = None, signed: bool = False) -> 
 def fmt_ci(low: Any, high: Any, scale: float | None = None) -> str:
     """``[low, high]`` formatted like `fmt_number`."""
     return f"[{fmt_number(low, scale)}, {fmt_number(high, scale)}]"
+
+
+def fmt_effect(value: Any) -> str:
+    """An effect size (d_z, Cohen's d): two decimals, signed."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return "+∞" if x > 0 else "-∞"
+    return f"{x:+.2f}"
 
 
 def markdown_cell(text: Any) -> str:
@@ -304,7 +317,7 @@ def analysis_versions() -> dict[str, str]:
     """dmpsim, Mesa, Python and the numerical libraries an analysis used."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from ..outputs import versions
+    from ...outputs import versions
 
     found = versions()
     for name in ("scipy", "SALib", "matplotlib", "pyarrow"):

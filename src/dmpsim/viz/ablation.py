@@ -1,0 +1,51 @@
+"""The figure of a mechanism ablation: the knock-outs' effects as a heat map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
+
+from ..analysis.results import ABLATION_METRICS, HEADLINE, PATTERNS, Ablation
+from ..model.params import MECHANISMS
+from .style import metric_label, save_figure
+
+__all__ = ["draw_figure"]
+
+
+def draw_figure(result: Ablation, stem: Path) -> list[Path]:
+    """Heat map of the effects: mechanisms x headline outputs, coloured by Cohen's d
+    (knock-out minus full model over the pooled run-to-run sd), * where the interval excludes
+    zero. PNG and SVG."""
+    d = result.effects(HEADLINE, "cohens_d").astype(float)
+    flags = result.effects(HEADLINE, "excludes_zero")
+    shown = d.clip(-2, 2).to_numpy()
+    n_rows, n_cols = shown.shape
+    fig, ax = plt.subplots(figsize=(0.5 * n_cols + 4.0, 0.3 * n_rows + 3.6),
+                           layout="constrained")
+    image = ax.imshow(np.ma.masked_invalid(shown), cmap="RdBu_r",
+                      norm=TwoSlopeNorm(vmin=-2, vcenter=0, vmax=2), aspect="auto")
+    ax.set_facecolor("0.85")
+    for i in range(n_rows):
+        for j in range(n_cols):
+            flag = flags.iat[i, j]
+            if flag is not pd.NA and flag is not None and bool(flag):
+                dark = abs(shown[i, j]) > 1.2
+                ax.text(j, i, "*", ha="center", va="center", fontsize=11,
+                        color="white" if dark else "black")
+    labels = [f"{MECHANISMS[m][0]} {m}" for m in d.index]
+    ax.set_yticks(range(n_rows), labels)
+    ax.set_xticks(range(n_cols), [c if c in PATTERNS else metric_label(c).split(" (")[0]
+                                  for c in d.columns], rotation=55, ha="right")
+    ax.set_xlabel("Output (summary key; PT1-PT10: the pattern figures)")
+    ax.set_ylabel("Mechanism knocked out")
+    ax.axvline(len(ABLATION_METRICS) - 0.5, color="black", linewidth=1)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, extend="both")
+    bar.set_label("Cohen's d of the effect\n(knock-out minus full model)")
+    ax.set_title(f"Mechanism knock-outs in {result.scenario.name} ({result.replications} "
+                 f"replications, {result.steps} months)\n* = the 95% interval of the paired "
+                 "difference excludes zero; grey: no estimate", fontsize=10)
+    return save_figure(fig, stem)
