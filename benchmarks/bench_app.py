@@ -1,23 +1,28 @@
-"""Benchmark: the classroom app's update per step (model step + re-render of every view).
+"""Benchmark: the classroom app's update per step, its first view and pace of play, and the
+class game's time from a student's click to the teacher's screen.
 
-    python benchmarks/bench_app.py                    # classroom, the whole run, both pages
+    python benchmarks/bench_app.py                    # classroom, the whole run, both tabs
     python benchmarks/bench_app.py --steps 60 --scenario large_firm_entry
 
-The aim (issue): a step of the `classroom` scenario in the app takes under 100 ms.
+The aims (issue 13): a step of the `classroom` scenario in the app under 100 ms; the first view
+(every view of "Watch the market" drawn) under 3 s; play at the guide's 4 months a second (ten
+years in about half a minute); a student's click on the teacher's screen in under 300 ms.
 
-"App update" is what pressing Step does: the app is rendered headlessly with `solara.render`
-(Mesa's SolaraViz with all the app's components, as in the component tests), Step is clicked
-once per month of the run, and each click is timed until every component has re-rendered and
-its widgets hold the new pictures and text. Page 0 is the run's views; page 1 the side-by-side
-views (which also step the twin run B). Sending the widgets to the browser is not included.
+"App update" is what pressing Step does: the app's page is rendered headlessly with
+`solara.render` (as in the component tests), Step is clicked once per month of the run, and
+each click is timed until every component has re-rendered and its widgets hold the new pictures
+and text. Tab 0 is "Watch the market"; tab 1 "Side by side" (which also steps the twin run B).
+Sending the widgets to the browser is not included.
 
 Outside the Solara server each component re-renders in its own pass (in the server they share
 one), so these figures are an upper bound of the server's own work. The breakdown times the
 parts without Solara: the model's step and each view. With Chromium and Playwright at hand,
-`--browser` (the default when they are) also times the served app in headless Chromium: the
+`--browser` (the default when they are) also times, in headless Chromium: the served app's first
+view (from opening the address until all seven views are drawn, in a fresh browser context); the
 round trip from a click on Step until the page shows the new month (Playwright's click, server
-work, the websocket and the browser's drawing), and the pace of Play at a ~50 ms interval, whose
-months per second give the server's work per month once the interval is taken off.
+work, the websocket and the browser's drawing); the pace of Play at 4 and at 8 months a second;
+and in a class game (`dmpsim app --play`, a teacher's page and a student's in two browser
+contexts), the time from the student's click on a choice until the teacher's page shows it.
 
 Wall-clock times are shown with CPU times of this process: on a shared machine the CPU time is
 the steadier of the two.
@@ -29,6 +34,7 @@ import argparse
 import contextlib
 import io
 import os
+import re
 import statistics
 import sys
 import time
@@ -52,37 +58,39 @@ def bench_app(scenario: str, steps: int, page: int) -> tuple[list[float], list[f
     """Wall and CPU milliseconds of each Step click in the rendered app."""
     import ipyvuetify as v
     import solara
-    from mesa.visualization import SolaraViz
+    from solara.widgets import HTML
 
-    from dmpsim.app.app import TITLE, make_model, model_params
-    from dmpsim.app.components import COMPONENTS
+    from dmpsim.app import app
 
-    model = solara.reactive(make_model(scenario))
-    viz = SolaraViz(model, components=COMPONENTS, model_params=model_params(scenario), name=TITLE)
     with contextlib.redirect_stdout(io.StringIO()):   # the app bar prints itself outside a server
-        _box, rc = solara.render(solara.AppLayout(children=[viz]), handle_error=False)
+        _box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     try:
         if page:
             rc.find(v.Tabs).widget.v_model = page
-        step = rc.find(v.Btn, children=["Step"]).widget
         wall, cpu = [], []
-        for _ in range(steps):
-            if not model.value.running:
+        for k in range(1, steps + 1):
+            step = rc.find(v.Btn, children=["Step"]).widget
+            if step.disabled:
                 break
             t0, c0 = time.perf_counter(), time.process_time()
             step.click()
             wall.append(1000 * (time.perf_counter() - t0))
             cpu.append(1000 * (time.process_time() - c0))
+            assert any(f"Month {k} of" in w.unsafe_innerHTML for w in rc.find(HTML).widgets)
         return wall, cpu
     finally:
         rc.close()
 
 
+VIEWS = ("readout", "integrity", "shares", "pressure", "eventlog", "market", "organisations")
+
+
 def bench_browser(scenario: str, steps: int, play_seconds: float = 10.0
-                  ) -> tuple[list[float], float, float]:
-    """In the served app in Chromium: (1) milliseconds from a click on Step until the page shows
-    the new month, `steps` times; (2) playing at a ~50 ms Play Interval for `play_seconds`, the
-    interval and the months per second the page showed."""
+                  ) -> tuple[list[float], list[float], dict[str, float]]:
+    """In the served app in Chromium: (1) seconds from opening the address until every view of
+    "Watch the market" is drawn, in three fresh contexts; (2) milliseconds from a click on Step
+    until the page shows the new month, `steps` times; (3) months per second the page showed
+    while playing for `play_seconds` at each speed."""
     from playwright.sync_api import sync_playwright
 
     from dmpsim.app import start_server
@@ -90,10 +98,18 @@ def bench_browser(scenario: str, steps: int, play_seconds: float = 10.0
     with start_server(scenario) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(server.url)
+            first_views = []
+            for _ in range(3):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                t0 = time.perf_counter()
+                page.goto(server.url)
+                for view in VIEWS:
+                    page.locator(f".dmp-{view}").first.wait_for(state="attached", timeout=30_000)
+                first_views.append(time.perf_counter() - t0)
+                if len(first_views) < 3:
+                    context.close()
             heading = page.locator(".dmp-readout h3")
-            page.locator(".dmp-readout").filter(has_text="Month 0 of").wait_for(timeout=30_000)
             step = page.get_by_role("button", name="Step", exact=True)
             times = []
             for k in range(1, steps + 1):
@@ -103,23 +119,77 @@ def bench_browser(scenario: str, steps: int, play_seconds: float = 10.0
                     "k => (document.querySelector('.dmp-readout h3') || {}).textContent"
                     "?.startsWith('Month ' + k + ' ')", arg=k, polling="raf", timeout=30_000)
                 times.append(1000 * (time.perf_counter() - t0))
-            page.get_by_role("button", name="Reset").click()
-            page.locator(".dmp-readout").filter(has_text="Month 0 of").wait_for(timeout=30_000)
-            slider = page.get_by_role("slider").first         # Play Interval (ms)
-            slider.focus()
-            for _ in range(10):
-                page.keyboard.press("ArrowLeft")
-            interval = float(slider.get_attribute("aria-valuenow"))
-            page.get_by_role("button", name="▶").click()
+            rates = {}
             month = lambda: int(heading.inner_text().split()[1])   # noqa: E731
-            time.sleep(1.0)
-            m0, t0 = month(), time.perf_counter()
-            time.sleep(play_seconds)
-            rate = (month() - m0) / (time.perf_counter() - t0)
-            page.get_by_role("button", name="❚❚").click()
-            return times, interval, rate
+            for speed in ("4 months a second (ten years in 30 s)", "8 months a second"):
+                page.get_by_role("button", name="Reset").click()
+                page.locator(".dmp-readout").filter(has_text="Month 0 of").wait_for(
+                    timeout=30_000)
+                page.locator(".v-select").filter(has_text="Speed of play").first.click()
+                page.get_by_role("option", name=speed, exact=True).click()
+                page.get_by_role("button", name="▶", exact=True).click()
+                time.sleep(1.0)
+                m0, t0 = month(), time.perf_counter()
+                time.sleep(play_seconds)
+                rates[speed.split(" (")[0]] = (month() - m0) / (time.perf_counter() - t0)
+                page.get_by_role("button", name="❚❚").click()
+            return first_views, times, rates
         finally:
             browser.close()
+
+
+def bench_play(answers: int = 8) -> list[float]:
+    """A class game in Chromium: a teacher's page and a student's, in two browser contexts; the
+    milliseconds from the student's click on a choice until the teacher's page shows it (the
+    student's row counts the answer, and says what was chosen)."""
+    from playwright.sync_api import sync_playwright
+
+    from dmpsim.app.play.server import start_game_server, stop_game_server
+
+    server = start_game_server("127.0.0.1", 0)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                        args=CHROMIUM_ARGS)
+            try:
+                teacher = browser.new_context().new_page()
+                teacher.goto(f"{server.base_url()}teacher#key={server.teacher_key}")
+                teacher.locator("#setup").wait_for(timeout=30_000)
+                for kind, n in (("funded_nonprofit", 0), ("commercial", 1), ("large_firm", 0)):
+                    teacher.fill(f"#seat-kinds input[data-kind={kind}]", str(n))
+                teacher.fill("#time-limit", "60")
+                teacher.uncheck("#ask-bids")
+                teacher.click("#open")
+                teacher.locator("#code").filter(has_text=re.compile(r"\w{6}")).wait_for()
+                student = browser.new_context().new_page()
+                student.goto(server.base_url())
+                student.fill("#code", teacher.locator("#code").inner_text())
+                student.fill("#name", "Ana")
+                student.click("#join-button")
+                student.locator("#who").filter(has_text="Ana").wait_for(timeout=30_000)
+                times = []
+                for _ in range(answers):
+                    teacher.click("#answered")
+                    student.locator("#question").wait_for(state="visible", timeout=60_000)
+                    teacher.click("#pause")
+                    before = int(teacher.locator("#seats tr").first.get_attribute(
+                        "data-answers"))
+                    button = student.locator("#options button").first
+                    asked = student.locator("#question").get_attribute("data-id")
+                    t0 = time.perf_counter()
+                    button.click()
+                    teacher.wait_for_function(
+                        "n => Number(document.querySelector('#seats tr').dataset.answers) > n",
+                        arg=before, polling="raf", timeout=30_000)
+                    times.append(1000 * (time.perf_counter() - t0))
+                    student.wait_for_function(      # this question gone (another may follow)
+                        "id => { const q = document.getElementById('question');"
+                        " return q.hidden || q.dataset.id !== id; }", arg=asked, timeout=30_000)
+                return times
+            finally:
+                browser.close()
+    finally:
+        stop_game_server(server)
 
 
 CHROMIUM = os.environ.get("DMPSIM_CHROMIUM", "/usr/bin/chromium")
@@ -190,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{sys.version.split()[0]}, Mesa {mesa.__version__}, Solara {solara.__version__}")
     print(f"aim: under {TARGET_MS:.0f} ms per step\n")
     ok = True
-    for page, what in ((0, "page 0, the run (7 views)"), (1, "page 1, side by side (4 views)")):
+    for page, what in ((0, "Watch the market (7 views)"), (1, "Side by side (4 views)")):
         bench_app(args.scenario, 3, page)          # warm up imports, fonts and caches
         wall, cpu = bench_app(args.scenario, steps, page)
         median = statistics.median(wall)
@@ -201,13 +271,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'OK' if median < TARGET_MS else 'OVER'}: median {median:.1f} ms "
               f"{'<' if median < TARGET_MS else '>='} {TARGET_MS:.0f} ms\n")
     if args.browser or (args.browser is None and have_browser()):
-        times, interval, rate = bench_browser(args.scenario, min(steps, 60))
+        first_views, times, rates = bench_browser(args.scenario, min(steps, 60))
         print("In the served app, in headless Chromium")
+        print("  First view (all 7 views drawn, fresh context), s: "
+              + ", ".join(f"{t:.2f}" for t in first_views) + "  (aim: under 3 s)")
         print(f"  Step, click to new month on the page (round trip), ms: {_stats(times)}")
-        per_month = 1000 / rate if rate else float("inf")
-        print(f"  Play at a {interval:.0f} ms interval: {rate:.1f} months/s shown, {per_month:.0f} ms "
-              f"a month, so about {per_month - interval:.0f} ms of work a month besides the "
-              f"interval\n")
+        for speed, rate in rates.items():
+            print(f"  Play at {speed}: {rate:.2f} months a second shown "
+                  f"(ten years in {120 / rate if rate else float('inf'):.0f} s)")
+        clicks = bench_play()
+        print("In a class game (dmpsim app --play), teacher's and student's pages in Chromium")
+        print(f"  Student's click to the teacher's page, ms: {_stats(clicks)}  (aim: under 300)\n")
     print("Breakdown without Solara (ms per step, wall)")
     for name, values in breakdown(args.scenario, steps).items():
         print(f"  {name:<22} {_stats(values)}")

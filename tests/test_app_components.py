@@ -442,7 +442,7 @@ def test_page_renders_with_controls_and_views(ui):
     for label in ("Reset", "▶", "Step"):
         assert ui.button(label)
     labels = [w.label for w in ui.rc.find(ui.v.Select).widgets]
-    assert labels == ["Scenario", *(lv.label for lv in LEVERS)]
+    assert labels == ["Speed of play", "Scenario", *(lv.label for lv in LEVERS)]
     assert ui.select("Procurement rule").v_model == USE_SCENARIO
     assert set(ui.images()) == {"dmp-integrity", "dmp-shares", "dmp-pressure", "dmp-market",
                                 "dmp-organisations"}

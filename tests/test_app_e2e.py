@@ -9,48 +9,27 @@ downloads a browser. Without Chromium, Playwright or the app extra these tests a
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-import shutil
-from pathlib import Path
+import time
 
 import pytest
+from browser import (  # tests/browser.py
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LAYOUT_PROBLEMS,
+    TIMEOUT_MS,
+    missing_browser,
+    skip_or_fail,
+)
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("DMPSIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-REQUIRE = os.environ.get("DMPSIM_REQUIRE_BROWSER") == "1"
-TIMEOUT_MS = 30_000
-
-
-def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "Playwright is not installed (pip install 'dmpsim[test]')"
-    for module in ("solara", "ipyvuetify", "mesa.visualization"):
-        if importlib.util.find_spec(module) is None:
-            return f"the app extra is not installed ({module}): pip install 'dmpsim[app]'"
-    if not os.path.exists(CHROMIUM):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
-def _skip_or_fail(reason: str) -> None:
-    if REQUIRE:
-        pytest.fail(f"DMPSIM_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    reason = _missing()
+    reason = missing_browser("solara", "ipyvuetify", "mesa.visualization")
     if reason:
-        _skip_or_fail(reason)
+        skip_or_fail(reason)
     from dmpsim.app import start_server
 
     log = tmp_path_factory.mktemp("app") / "server.log"
@@ -95,17 +74,38 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name))
 
 
-def _render_interval(page, presses: int) -> None:
-    """Raise Mesa's Render Interval (its second slider: 1, 3, 5, ...) by `presses` notches."""
-    slider = page.get_by_role("slider").nth(1)
-    slider.focus()
-    for _ in range(presses):
-        page.keyboard.press("ArrowRight")
+def _play_to(page, readout, month: int) -> int:
+    """Play at the fastest speed until the run reaches `month` or later; pause; the month."""
+    _choose(page, "Speed of play", "8 months a second")
+    page.get_by_role("button", name="▶", exact=True).click()
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        now = int(re.search(r"Month (\d+) of", readout.inner_text()).group(1))
+        if now >= month or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
+    page.get_by_role("button", name="❚❚").click()
+    expect_enabled = page.get_by_role("button", name="Step", exact=True)
+    from playwright.sync_api import expect
+
+    expect(expect_enabled).to_be_enabled(timeout=TIMEOUT_MS)
+    return int(re.search(r"Month (\d+) of", readout.inner_text()).group(1))
 
 
 def _choose(page, label: str, option: str) -> None:
-    page.locator(".v-select").filter(has_text=label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick `option` in the select labelled `label`. A select the page moved just before the
+    click (the reset cue appearing above it) may not open: then click it again."""
+    from playwright.sync_api import Error
+
+    for attempt in range(3):
+        page.locator(".v-select").filter(has_text=label).first.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            return
+        except Error:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
 
 
 def test_play_changes_the_plots_and_a_control_changes_the_run(page):
@@ -123,7 +123,7 @@ def test_play_changes_the_plots_and_a_control_changes_the_run(page):
     expect(readout).to_contain_text("large firms enter in year 3")
     before = integrity.get_attribute("src"), shares.get_attribute("src")
 
-    page.get_by_role("button", name="▶").click()
+    page.get_by_role("button", name="▶", exact=True).click()
     expect(readout).to_contain_text(re.compile(r"Month (1[2-9]|[2-9]\d|1[01]\d) of 120"),
                                     timeout=TIMEOUT_MS)
     page.get_by_role("button", name="❚❚").click()
@@ -146,7 +146,7 @@ def test_play_changes_the_plots_and_a_control_changes_the_run(page):
     # The card's scenario text says what the levers say, not the scenario's "year 3".
     expect(readout).to_contain_text("large firms enter at the start")
     expect(readout).not_to_contain_text("in year 3")
-    page.get_by_role("button", name="▶").click()
+    page.get_by_role("button", name="▶", exact=True).click()
     expect(readout).to_contain_text(re.compile(r"Month (1[2-9]|[2-9]\d|1[01]\d) of 120"),
                                     timeout=TIMEOUT_MS)
     page.get_by_role("button", name="❚❚").click()
@@ -179,7 +179,7 @@ def test_side_by_side_page(page):
     from playwright.sync_api import expect
 
     expect(page.locator(".dmp-readout")).to_contain_text("Month 0 of 120", timeout=TIMEOUT_MS)
-    page.get_by_role("tab", name="Page 1").click()
+    page.get_by_role("tab", name="Side by side").click()
     table = page.locator(".dmp-compare")
     expect(table).to_contain_text("B: Large firms off", timeout=TIMEOUT_MS)
     _choose(page, "Lever that differs in B", "Procurement rule")
@@ -189,14 +189,58 @@ def test_side_by_side_page(page):
     expect(table).to_contain_text("Month 3 of 120")
     integrity = page.locator("img.dmp-compare-integrity")
     before = integrity.get_attribute("src")
-    _render_interval(page, 5)                       # Step now moves 11 months
-    for month in (14, 25, 36, 47):
-        page.get_by_role("button", name="Step", exact=True).click()
-        expect(table).to_contain_text(f"Month {month} of 120")
-    assert integrity.get_attribute("src") != before
+    month = _play_to(page, table, 48)
+    expect(table).to_contain_text(f"Month {month} of 120")
+    assert month >= 48
+    expect(integrity).not_to_have_attribute("src", before)
     # After large firms enter (month 36), price-only tenders (B) hand them more of the market.
     cells = table.locator("tr").filter(has_text="Large firms' share of value").locator("td")
     _label, share_a, share_b = cells.all_inner_texts()
     assert int(share_b.rstrip("%")) > int(share_a.rstrip("%")), (share_a, share_b)
-    page.get_by_role("tab", name="Page 1").scroll_into_view_if_needed()
+    page.get_by_role("tab", name="Side by side").scroll_into_view_if_needed()
     _shot(page, "app-side-by-side.png")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1400, 1000), (1280, 720), (1024, 768)])
+def test_every_view_is_reachable_and_nothing_is_cut_off_or_covered(page, width, height):
+    """The page a teacher projects, at common sizes: no text outside the window's width or
+    under another element (the Solara badge, a handle), in the light and the dark theme."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": width, "height": height})
+    expect(page.locator(".dmp-readout")).to_contain_text("Month 0 of 120", timeout=TIMEOUT_MS)
+    expect(page).to_have_title("dmpsim classroom")
+    tabs = [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
+    assert tabs == ["Watch the market", "Side by side", "Play"]
+    assert page.get_by_text("Use Threads").count() == 0
+    assert page.get_by_text("Render Interval").count() == 0
+    assert page.get_by_text("runs on Solara").count() == 0
+    assert page.locator(".vue-resizable-handle").count() == 0
+    expect(page.get_by_text("Seed: 0")).to_be_visible()
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator(".dmp-readout")).to_contain_text("Month 1 of 120", timeout=TIMEOUT_MS)
+    problems = {}
+    for view in ("readout", "integrity", "shares", "pressure", "eventlog", "market",
+                 "organisations"):
+        page.locator(f".dmp-{view}").scroll_into_view_if_needed()
+        box = page.locator(f".dmp-{view}").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (view, box)
+    page.locator(".dmp-readout").scroll_into_view_if_needed()
+    problems["light"] = _layout(page, f"app-{width}x{height}.png")
+    # Solara's theme toggle (the app bar's last button) goes auto -> light -> dark.
+    toggle = page.locator("header button").last
+    for _ in range(3):
+        if page.locator(".v-application.theme--dark").count():
+            break
+        toggle.click()
+        page.wait_for_timeout(200)
+    expect(page.locator(".v-application.theme--dark")).to_have_count(1)
+    colour = page.locator(".dmp-readout .note").first.evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(208, 208, 208)", colour         # light grey on the dark card
+    problems["dark"] = _layout(page, f"app-{width}x{height}-dark.png")
+    assert all(not p for p in problems.values()), problems
+
+
+def _layout(page, name: str) -> list[str]:
+    _shot(page, name)
+    return page.evaluate(LAYOUT_PROBLEMS)

@@ -38,7 +38,7 @@ def _fmt(template: str, value: object) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     from . import run
     from .outputs import check_out_folder, write_run
-    from .plots import overview_figure
+    from .viz.run import overview_figure
 
     if args.out:
         check_out_folder(Path(args.out))   # before the run, not after it
@@ -91,6 +91,8 @@ def resume_command(args: argparse.Namespace, out: Path) -> str:
         parts += ["--workers", str(args.workers)]
     if args.part_size:
         parts += ["--part-size", str(args.part_size)]
+    if args.batch_size:
+        parts += ["--batch-size", str(args.batch_size)]
     if args.allow_code_change:
         parts.append("--allow-code-change")
     parts.append("--resume")
@@ -128,6 +130,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         sweep(experiment, backend=args.backend, workers=args.workers, scheduler=args.scheduler,
               out=out, resume=args.resume, retry_errors=args.retry_errors,
               progress=False if args.quiet else None, part_size=args.part_size,
+              batch_size=args.batch_size,
               allow_code_change=args.allow_code_change, return_path=True)
     except KeyboardInterrupt:
         print(f"dmpsim: interrupted; every finished run is in {out}/parts. Finish with:\n"
@@ -150,6 +153,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    if args.play:
+        from .app.play.server import serve_game
+
+        return serve_game(args.scenario, port=args.port, host=args.host)
     from .app import serve
 
     return serve(args.scenario, port=args.port, host=args.host)
@@ -240,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-code-change", action="store_true",
                    help="with --resume, continue although the model's source changed")
     p.add_argument("--quiet", action="store_true", help="no progress bar or header")
+    p.add_argument("--batch-size", type=_positive_int, metavar="N",
+                   help="runs per task sent to a worker (default: automatic, about 0.1 s of "
+                        "runs per task, 0.5 s on Dask)")
     p.add_argument("--part-size", type=_positive_int, metavar="N",
                    help="finished runs per part file while running (default 200)")
     p.add_argument("--dry-run", action="store_true",
@@ -252,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, default=8765,
                    help="port on localhost (default 8765; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--play", action="store_true",
+                   help="a class game: students play practitioners from their own devices")
     p.set_defaults(func=cmd_app)
 
     p = sub.add_parser("validate", help="check a scenario file")

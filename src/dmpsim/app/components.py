@@ -1,17 +1,17 @@
-"""Solara components of the classroom app, for Mesa's SolaraViz.
+"""Solara components of the classroom app: its page (`dmpsim.app.app`) and Mesa's SolaraViz.
 
 Every component is a `@solara.component` that takes the model and calls
 `mesa.visualization.utils.update_counter.get()`, so it re-renders after each Step and each tick
 of Play, and receives the new model after Reset.
 
-Page 0 (the run): `RunReadout`, `IntegrityView`, `MarketShareView`, `PressureView`, `EventLog`,
+"Watch the market" (the run): `RunReadout`, `IntegrityView`, `MarketShareView`, `PressureView`, `EventLog`,
 `MarketView`, `OrganisationsView`.
-Page 1 (side by side): `CompareControls`, `CompareIntegrityView`, `CompareSharesView`,
+"Side by side": `CompareControls`, `CompareIntegrityView`, `CompareSharesView`,
 `CompareFieldView`: run A is the app's model, run B its twin with one lever changed (same
 scenario, seed and other controls), stepped to the same month whenever A moves.
 
-Mesa's "Use Threads" option steps the model in a thread of its own while the page renders:
-every component reads the model under the model's lock (`ClassroomMarket.lock`, held for each
+Play (`dmpsim.app.controls.RunControls`), like Mesa's "Use Threads", steps the model in a thread
+of its own while the page may render: every component reads the model under the model's lock (`ClassroomMarket.lock`, held for each
 whole step), so a view never sees a step half-done.
 """
 
@@ -43,9 +43,7 @@ compare_lever = solara.reactive("large_firms")
 compare_value: solara.Reactive[str | None] = solara.reactive(None)
 
 CSS = """
-.dmp-card { font-size: 15px; line-height: 1.3; padding: 0 6px; max-height: 355px;
-            overflow-y: auto; }
-.dmp-compare { max-height: 300px; }
+.dmp-card { font-size: 15px; line-height: 1.3; padding: 0 6px; }
 .dmp-card h3 { font-size: 19px; margin: 0 0 4px 0; }
 .dmp-card .about { color: #555; font-size: 14px; }
 .dmp-card table { border-collapse: collapse; width: 100%; margin-top: 4px; }
@@ -124,7 +122,7 @@ def readout_html(model: ClassroomMarket) -> str:
         f"<table>{rows}</table>"
         f"<div class='note'>{html.escape(so_far)}</div>"
         f"<div class='note'>Set a control on the left, then press <b>Reset</b>. "
-        f"PAGE 1: side by side.</div></div>")
+        f"\"Side by side\" compares two runs.</div></div>")
 
 
 @solara.component

@@ -89,6 +89,10 @@ def app_environment(scenario: str) -> dict[str, str]:
         SCENARIO_ENV: scenario,
         PARENT_ENV: str(os.getpid()),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        # No "This website runs on Solara" badge over the views, and a title before the page
+        # mounts (the page's own solara.Title then keeps it).
+        "SOLARA_THEME_SHOW_BANNER": "False",
+        "SOLARA_THEME_TITLE": "dmpsim classroom",
         "SOLARA_CHECK_HOOKS": "off",
         "MPLBACKEND": "Agg",
         "PYTHONUNBUFFERED": "1",
