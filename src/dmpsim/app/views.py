@@ -12,7 +12,7 @@ times that on a small machine.
     png_bytes = plot.render(model)
 
 The time axis is in years and spans the whole run, so lines grow from left to right as the class
-watches. Colours are those of `dmpsim.plots`, so the app matches the report figures.
+watches. Colours are those of `dmpsim.viz.style`, so the app matches the report figures.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from ..model.params import INDEPENDENT_KINDS, KINDS, LEVELS, PRESSURE_TYPES, RESPONSES
-from ..plots import (
+from ..viz.style import (
     KIND_COLOURS,
     KIND_HATCHES,
     KIND_LABELS,
