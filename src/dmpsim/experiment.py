@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .io.provenance import plain
 from .model.params import FLAT, check_tree, check_value, did_you_mean
 from .scenario import Scenario, bundled_dir, bundled_names, flatten, load_scenario, read_toml
 
@@ -482,7 +483,7 @@ class Experiment:
 
     def point_values(self, point: int) -> dict[str, Any]:
         """The varied parameters' values at a design point, as plain Python values."""
-        return {k: _plain(self._columns[k][point]) for k in self.keys}
+        return {k: plain(self._columns[k][point]) for k in self.keys}
 
     def design_table(self) -> pd.DataFrame:
         """One row per design point: ``point`` and one column per varied parameter."""
@@ -560,14 +561,10 @@ class Experiment:
                            run_ids, dict(self.design_options), [f.describe() for f in self.factors])
 
 
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") and not isinstance(value, str) else value
-
-
 def _as_numeric(column: np.ndarray, factor: Factor) -> np.ndarray:
     if factor.kind == "values":
         lookup = {v: i for i, v in enumerate(factor.values)}
-        return np.array([lookup[_plain(v)] for v in column], dtype=float)
+        return np.array([lookup[plain(v)] for v in column], dtype=float)
     return column.astype(float)
 
 
@@ -830,11 +827,11 @@ def _sample(design: str, table: dict[str, Any], factors: list[Factor], seed: int
     for i, factor in enumerate(factors):
         mapped = factor.from_unit(unit[:, i])
         if factor.kind == "values":
-            mapped = _column([_plain(v) for v in mapped], factor.type)
+            mapped = _column([plain(v) for v in mapped], factor.type)
         else:
             # Belt and braces: the ends of every numeric column go through the schema check.
-            check_value(factor.key, _plain(mapped.min()), source)
-            check_value(factor.key, _plain(mapped.max()), source)
+            check_value(factor.key, plain(mapped.min()), source)
+            check_value(factor.key, plain(mapped.max()), source)
         columns[factor.key] = mapped
     return columns, unit, options
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -19,6 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+# Re-exported: run folders, sweeps and analyses record provenance through this module's names.
+from .io.provenance import jsonable, versions  # noqa: F401
 
 if TYPE_CHECKING:
     from .runner import RunResult
@@ -58,31 +60,6 @@ def atomic_write_csv(df: pd.DataFrame, path: Path) -> Path:
 
 def atomic_write_text(text: str, path: Path) -> Path:
     return _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON values: NaN becomes null, numpy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def versions() -> dict[str, str]:
-    import platform
-
-    import mesa
-    import numpy
-
-    from . import __version__
-
-    return {"dmpsim": __version__, "mesa": mesa.__version__, "numpy": numpy.__version__,
-            "pandas": pd.__version__, "python": platform.python_version()}
 
 
 def check_out_folder(out: Path, key: str = "--out") -> None:

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .io.provenance import plain
 
 if TYPE_CHECKING:
     import numpy as np
@@ -136,7 +137,7 @@ def execute_run(task: RunTask, work: Callable[[RunTask], dict[str, Any]] = simul
                            "replication": task.replication, "seed": task.seed, **task.overrides}
     try:
         produced = work(task)
-        row.update({k: _plain(v) for k, v in produced["summary"].items()})
+        row.update({k: plain(v) for k, v in produced["summary"].items()})
         row.update(status="ok", error="", traceback="")
         if produced.get("series") is not None:
             row["_series"] = produced["series"]
@@ -156,10 +157,6 @@ def execute_batch(tasks: list[RunTask],
     on the batch it ran in.
     """
     return [execute_run(task, work) for task in tasks]
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") and not isinstance(value, str) else value
 
 
 def _one_line(exc: BaseException) -> str:
@@ -1107,17 +1104,10 @@ def _make_backend(backend: str, workers: int | None, scheduler: Any, work: Calla
 
 
 def _library_versions(backend: str) -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
+    from .io.provenance import versions
 
-    from .outputs import versions
-
-    found = versions()
-    names = ["scipy", "SALib", "pyarrow", "tqdm"] + (["dask", "distributed"]
-                                                     if backend == "dask" else [])
-    for name in names:
-        with contextlib.suppress(PackageNotFoundError):
-            found[name] = version(name)
-    return found
+    return versions("scipy", "SALib", "pyarrow", "tqdm",
+                    *(("dask", "distributed") if backend == "dask" else ()))
 
 
 def _now() -> str:

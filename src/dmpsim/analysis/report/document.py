@@ -315,17 +315,9 @@ class _Details:
 
 def analysis_versions() -> dict[str, str]:
     """dmpsim, Mesa, Python and the numerical libraries an analysis used."""
-    from importlib.metadata import PackageNotFoundError, version
+    from ...io.provenance import versions
 
-    from ...outputs import versions
-
-    found = versions()
-    for name in ("scipy", "SALib", "matplotlib", "pyarrow"):
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            continue
-    return found
+    return versions("scipy", "SALib", "matplotlib", "pyarrow")
 
 
 def versions_line(found: dict[str, str]) -> str:
