@@ -527,6 +527,7 @@ def test_event_log_tells_the_story_in_words(ui):
 
 # -- starting the app ---------------------------------------------------------------------------
 
+@needs_app
 def test_server_reports_bad_input_in_one_line():
     from dmpsim.app.server import port_is_free, start_server
 
