@@ -15,8 +15,8 @@ import pytest
 from support import assert_self_contained
 
 import dmpsim
-from dmpsim.analysis import commands
 from dmpsim.analysis.compare import MAIN_METRICS, compare
+from dmpsim.cli import analysis as commands
 from dmpsim.errors import InputError
 from dmpsim.experiment import run_seed
 from dmpsim.metrics import SUMMARY_KEYS

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dmpsim.analysis import commands
 from dmpsim.analysis.discovery import discover
+from dmpsim.cli import analysis as commands
 from dmpsim.errors import InputError
 from dmpsim.viz.discovery import figure_trajectory
 

@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 from support import assert_self_contained
 
-from dmpsim.analysis import commands, sensitivity
+from dmpsim.analysis import sensitivity
 from dmpsim.analysis.sensitivity_run import (
     DEFAULT_OUTPUTS,
     run_sensitivity,
     sensitivity_experiment,
 )
+from dmpsim.cli import analysis as commands
 from dmpsim.errors import InputError
 from dmpsim.viz.sensitivity import figure_indices
 

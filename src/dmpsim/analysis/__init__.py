@@ -13,7 +13,7 @@ function `ablate` (on first use of ``dmpsim.analysis.ablate``):
 - :mod:`dmpsim.analysis.sensitivity_run`: `dmpsim sensitivity`, an experiment's SALib analysis;
 - :mod:`dmpsim.analysis.discovery`: `dmpsim discover`, PRIM boxes on a sweep's results;
 - :mod:`dmpsim.analysis.report`: Markdown and self-contained HTML reports;
-- :mod:`dmpsim.analysis.commands`: the command-line subcommands above, and `dmpsim plot`.
+- the command-line subcommands of the above, and `dmpsim plot`, are in :mod:`dmpsim.cli.analysis`.
 """
 
 from __future__ import annotations

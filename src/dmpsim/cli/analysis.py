@@ -20,65 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .arguments import (
+    at_least_two,
+    months,
+    non_negative_int,
+    number,
+    open_share,
+    positive_int,
+    share,
+)
 
 __all__ = ["add_commands", "cmd_ablate", "cmd_compare", "cmd_discover", "cmd_plot",
            "cmd_sensitivity"]
 
 
 # -- argument types ---------------------------------------------------------------------------
-
-def _whole(text: str, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    return _whole(text, 0)
-
-
-def _positive_int(text: str) -> int:
-    return _whole(text, 1)
-
-
-def _months(text: str) -> int:
-    from ..cli import months
-
-    return months(text)
-
-
-def _at_least_two(text: str) -> int:
-    return _whole(text, 2)
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def _share(text: str) -> float:
-    value = _number(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
-    return value
-
-
-def _open_share(text: str) -> float:
-    value = _number(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number strictly between 0 and 1, got "
-                                         f"{text!r}")
-    return value
-
 
 def _true(value: Any) -> bool:
     import pandas as pd
@@ -91,7 +47,7 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="serial, processes (default) or dask (default with --scheduler)")
-    p.add_argument("--workers", type=_positive_int, metavar="N",
+    p.add_argument("--workers", type=positive_int, metavar="N",
                    help="worker processes (default: this machine's available cores)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="existing Dask scheduler, e.g. tcp://HOST:8786 (implies --backend dask)")
@@ -129,9 +85,9 @@ def _interrupted(command: str, out: Path, args: argparse.Namespace | None = None
 # -- compare ----------------------------------------------------------------------------------
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from ..analysis.compare import MAIN_METRICS, compare, default_out
+    from ..analysis.report import fmt_ci, fmt_number, shell_command
     from ..scenario import load_scenario
-    from .compare import MAIN_METRICS, compare, default_out
-    from .report import fmt_ci, fmt_number, shell_command
 
     if len(args.scenarios) < 2:
         raise InputError(f"a comparison needs at least two scenarios, got "
@@ -194,10 +150,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_ablate(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from ..analysis.ablate import ABLATION_METRICS, PATTERNS, ablate, default_out, parse_mechanisms
+    from ..analysis.report import fmt_ci, fmt_number, shell_command
     from ..model.params import MECHANISMS
     from ..scenario import load_scenario
-    from .ablate import ABLATION_METRICS, PATTERNS, ablate, default_out, parse_mechanisms
-    from .report import fmt_ci, fmt_number, shell_command
 
     chosen = parse_mechanisms(args.mechanisms)
     scenario = load_scenario(args.scenario, args.set or None)
@@ -257,8 +213,8 @@ def cmd_ablate(args: argparse.Namespace) -> int:
 # -- sensitivity ------------------------------------------------------------------------------
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .report import fmt_number, shell_command
-    from .sensitivity_run import MAIN_INDEX, run_sensitivity, sensitivity_experiment
+    from ..analysis.report import fmt_number, shell_command
+    from ..analysis.sensitivity_run import MAIN_INDEX, run_sensitivity, sensitivity_experiment
 
     exp, _ = sensitivity_experiment(args.experiment, args.method, args.samples,
                                     args.replications, args.steps)
@@ -310,7 +266,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 # -- discover ---------------------------------------------------------------------------------
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .discovery import discover
+    from ..analysis.discovery import discover
 
     out = Path(args.out) if args.out else None
     result = _writing(out or Path(args.results_dir), lambda: discover(
@@ -376,13 +332,13 @@ def add_commands(subparsers: Any) -> None:
                     "See docs/analysis.md.")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="bundled scenario names or scenario files (two or more)")
-    p.add_argument("--replications", type=_at_least_two, default=20, metavar="N",
+    p.add_argument("--replications", type=at_least_two, default=20, metavar="N",
                    help="runs per scenario (default 20)")
     p.add_argument("--baseline", metavar="NAME",
                    help="the scenario the others are compared with (default: the first)")
-    p.add_argument("--seed", type=_non_negative_int, default=0,
+    p.add_argument("--seed", type=non_negative_int, default=0,
                    help="experiment seed every run's seed derives from (default 0)")
-    p.add_argument("--steps", type=_months, metavar="MONTHS",
+    p.add_argument("--steps", type=months, metavar="MONTHS",
                    help="months per run, the same for every scenario (default: the baseline's "
                         "run.steps)")
     p.add_argument("--out", metavar="DIR",
@@ -409,11 +365,11 @@ def add_commands(subparsers: Any) -> None:
                         "docs/ODD.md lists them)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter of the scenario by dotted key, in every arm")
-    p.add_argument("--replications", type=_at_least_two, default=20, metavar="N",
+    p.add_argument("--replications", type=at_least_two, default=20, metavar="N",
                    help="runs per arm (default 20)")
-    p.add_argument("--seed", type=_non_negative_int, default=0,
+    p.add_argument("--seed", type=non_negative_int, default=0,
                    help="experiment seed every run's seed derives from (default 0)")
-    p.add_argument("--steps", type=_months, metavar="MONTHS",
+    p.add_argument("--steps", type=months, metavar="MONTHS",
                    help="months per run (default: the scenario's run.steps)")
     p.add_argument("--out", metavar="DIR", help="output folder (default results/ablate/SCENARIO)")
     p.add_argument("--no-figures", action="store_true", help="do not draw the figure")
@@ -431,13 +387,13 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--method", choices=("morris", "sobol"),
                    help="morris or sobol (default: the experiment's own design, if one of "
                         "these); another method than the file's rebuilds the design")
-    p.add_argument("--samples", type=_positive_int, metavar="N",
+    p.add_argument("--samples", type=positive_int, metavar="N",
                    help="Sobol': base samples N, a power of two (N(D+2) points); Morris: "
                         "trajectories (D+1 points each). Default: the experiment's, else 64 "
                         "(Sobol') or 10 (Morris)")
-    p.add_argument("--replications", type=_positive_int, metavar="N",
+    p.add_argument("--replications", type=positive_int, metavar="N",
                    help="replications per design point (default: the experiment's)")
-    p.add_argument("--steps", type=_months, metavar="MONTHS",
+    p.add_argument("--steps", type=months, metavar="MONTHS",
                    help="months per run (default: the experiment's)")
     p.add_argument("--outputs", nargs="+", metavar="KEY",
                    help="summary keys to analyse (default: integrity_mean large_firm_share "
@@ -459,17 +415,17 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--metric", default="integrity_mean", metavar="KEY",
                    help="summary key defining a case (default integrity_mean)")
     side = p.add_mutually_exclusive_group()
-    side.add_argument("--below", type=_number, metavar="X",
+    side.add_argument("--below", type=number, metavar="X",
                       help="a case is a run with METRIC <= X")
-    side.add_argument("--above", type=_number, metavar="X",
+    side.add_argument("--above", type=number, metavar="X",
                       help="a case is a run with METRIC >= X")
-    p.add_argument("--quantile", type=_open_share, default=0.25, metavar="Q",
+    p.add_argument("--quantile", type=open_share, default=0.25, metavar="Q",
                    help="without --below/--above, a case is METRIC <= its Q-quantile over the "
                         "runs (default 0.25: the worst quarter)")
-    p.add_argument("--threshold", type=_share, metavar="DENSITY",
+    p.add_argument("--threshold", type=share, metavar="DENSITY",
                    help="choose the first box whose density reaches DENSITY (default: the box "
                         "that best balances coverage and density)")
-    p.add_argument("--max-boxes", type=_positive_int, default=1, metavar="N",
+    p.add_argument("--max-boxes", type=positive_int, default=1, metavar="N",
                    help="boxes to find by covering (default 1)")
     p.add_argument("--out", metavar="DIR",
                    help="output folder (default RESULTS_DIR/discovery-METRIC)")

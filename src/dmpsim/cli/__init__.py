@@ -1,4 +1,6 @@
-"""The `dmpsim` command line. Bad input is reported in one line, with exit status 2."""
+"""The `dmpsim` command line: `main()`, the parser and the run, scenario, sweep and app commands
+(the analysis commands are in `cli/analysis.py`, the shared argument types in
+`cli/arguments.py`). Bad input is reported in one line, with exit status 2."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
+from .arguments import months, non_negative_int, port, positive_int
 
 SUMMARY_LINES = (
     ("integrity_mean", "Mean integrity of completed processes", "{:.3f}"),
@@ -36,9 +39,9 @@ def _fmt(template: str, value: object) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from . import run
-    from .outputs import check_out_folder, write_run
-    from .viz.run import overview_figure
+    from .. import run
+    from ..outputs import check_out_folder, write_run
+    from ..viz.run import overview_figure
 
     if args.out:
         check_out_folder(Path(args.out))   # before the run, not after it
@@ -50,7 +53,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # leaves `out` as it was.
     write_run(result, out, csv=args.csv,
               extra=lambda folder: overview_figure(result.model, title, folder / figure.name))
-    from .outputs import jsonable
+    from ..outputs import jsonable
 
     if args.json:
         print(json.dumps(jsonable(result.summary), indent=2))
@@ -64,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from .scenario import bundled_names, load_scenario
+    from ..scenario import bundled_names, load_scenario
 
     for name in bundled_names():
         print(f"{name:<22} {load_scenario(name).description}")
@@ -72,7 +75,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .scenario import load_scenario
+    from ..scenario import load_scenario
 
     scenario = load_scenario(args.file)
     changed = len(scenario.values)
@@ -102,8 +105,8 @@ def resume_command(args: argparse.Namespace, out: Path) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .experiment import load_experiment
-    from .sweep import sweep
+    from ..experiment import load_experiment
+    from ..sweep import sweep
 
     for flag, given in (("--retry-errors", args.retry_errors),
                         ("--allow-code-change", args.allow_code_change)):
@@ -113,7 +116,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / experiment.name
     if not args.dry_run:
-        from .outputs import check_out_folder
+        from ..outputs import check_out_folder
 
         check_out_folder(out)
     steps = experiment.steps or experiment.effective_steps()
@@ -154,49 +157,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     if args.play:
-        from .app.play.server import serve_game
+        from ..app.play.server import serve_game
 
         return serve_game(args.scenario, port=args.port, host=args.host)
-    from .app import serve
+    from ..app import serve
 
     return serve(args.scenario, port=args.port, host=args.host)
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
-def months(text: str) -> int:
-    """--steps: months per run, 1 .. the schema's upper bound of run.steps."""
-    from .runner import max_steps
-
-    value = _positive_int(text)
-    if value > max_steps():
-        raise argparse.ArgumentTypeError(f"expected at most {max_steps()} months, got {text!r}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _non_negative_int(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number in [0, 65535], got {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dmpsim",
         description="Agent-based simulation of the market for deliberative mini-publics.",
     )
-    from . import __version__
+    from .. import __version__
 
     parser.add_argument("--version", action="version", version=f"dmpsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -212,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario and write its tables, run.json and a figure")
     p.add_argument("scenario", nargs="?", default="baseline",
                    help="bundled scenario name or path to a TOML file (default: baseline)")
-    p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     p.add_argument("--steps", type=months, default=None,
                    help="months to run (default: the scenario's run.steps)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -225,14 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list the bundled scenarios")
     p.set_defaults(func=cmd_scenarios)
 
-    from .sweep import BACKENDS
+    from ..sweep import BACKENDS
 
     p = sub.add_parser("sweep", help="run an experiment: many runs over a design, streamed to disk",
                        description="Run every (design point, replication) of an experiment file "
                                    "and write runs.parquet (and series.parquet) to --out. "
                                    "See docs/sweeps.md.")
     p.add_argument("experiment", help="bundled experiment name (e.g. smoke) or path to a TOML file")
-    p.add_argument("--workers", type=_positive_int, metavar="N",
+    p.add_argument("--workers", type=positive_int, metavar="N",
                    help="worker processes (default: this machine's available cores)")
     p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="serial, processes (default) or dask (default with --scheduler)")
@@ -247,10 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-code-change", action="store_true",
                    help="with --resume, continue although the model's source changed")
     p.add_argument("--quiet", action="store_true", help="no progress bar or header")
-    p.add_argument("--batch-size", type=_positive_int, metavar="N",
+    p.add_argument("--batch-size", type=positive_int, metavar="N",
                    help="runs per task sent to a worker (default: automatic, about 0.1 s of "
                         "runs per task, 0.5 s on Dask)")
-    p.add_argument("--part-size", type=_positive_int, metavar="N",
+    p.add_argument("--part-size", type=positive_int, metavar="N",
                    help="finished runs per part file while running (default 200)")
     p.add_argument("--dry-run", action="store_true",
                    help="check the experiment and print its size without running it")
@@ -259,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the classroom app in the browser (needs dmpsim[app])")
     p.add_argument("--scenario", default="classroom",
                    help="bundled scenario the app starts with (default classroom)")
-    p.add_argument("--port", type=_port, default=8765,
+    p.add_argument("--port", type=port, default=8765,
                    help="port on localhost (default 8765; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--play", action="store_true",
@@ -269,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a scenario file")
     p.add_argument("file", help="scenario TOML file")
     p.set_defaults(func=cmd_validate)
-    from .analysis.commands import add_commands
+    from .analysis import add_commands
 
     add_commands(sub)
     return parser
