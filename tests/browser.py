@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,19 @@ def missing_browser(*modules: str) -> str | None:
     if not os.path.exists(CHROMIUM):
         return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
     return None
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's headless Chromium under Playwright (never a browser Playwright downloads)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def skip_or_fail(reason: str) -> None:

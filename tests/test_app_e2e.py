@@ -15,10 +15,9 @@ import time
 import pytest
 from browser import (  # tests/browser.py
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LAYOUT_PROBLEMS,
     TIMEOUT_MS,
+    chromium,
     missing_browser,
     skip_or_fail,
 )
@@ -43,14 +42,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture
