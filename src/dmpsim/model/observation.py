@@ -167,20 +167,9 @@ def month_series(m: Any) -> dict[str, Any]:
     for kind in KINDS:
         row[f"share_value_{kind}"] = (sum(c.get(kind, 0) for c in m.awards_by_kind) / total
                                       if total else math.nan)
-    row["hhi"] = _concentration(m.awards_by_org)
+    row["hhi"] = m.hhi()
     row["public_confidence"] = m.confidence
     row["adopters"] = m.adopters
     row["commissioning_rate"] = month.get("tenders", 0) / max(1, len(m.commissioners))
     row["field_lessons_pool"] = m.pool
     return row
-
-
-def _concentration(windows: Any) -> float:
-    """Herfindahl-Hirschman index of the value awarded to each organisation over the windows,
-    summed in the order `collections.Counter.update` sums them (so the value is the same)."""
-    merged: dict[Any, float] = {}
-    for month in windows:
-        for org, value in month.items():
-            merged[org] = value + merged[org] if org in merged else value
-    total = sum(merged.values())
-    return sum((v / total) ** 2 for v in merged.values()) if total else math.nan
