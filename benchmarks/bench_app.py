@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     import mesa
     import solara
 
-    from dmpsim.scenario import load_scenario
+    from dmpsim.experiments.scenario import load_scenario
 
     steps = args.steps or load_scenario(args.scenario).effective()["run.steps"]
     print(f"dmpsim app benchmark: scenario {args.scenario}, {steps} steps; Python "

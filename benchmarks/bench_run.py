@@ -39,7 +39,7 @@ import mesa  # noqa: E402
 import dmpsim  # noqa: E402
 from dmpsim.model import DMPMarket  # noqa: E402
 from dmpsim.model.params import INDEPENDENT_KINDS  # noqa: E402
-from dmpsim.scenario import load_scenario  # noqa: E402
+from dmpsim.experiments.scenario import load_scenario  # noqa: E402
 
 AIM_RATIO = 0.5  # a baseline run in at most half of Boltzmann's time
 SCALE = 10

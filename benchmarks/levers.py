@@ -8,7 +8,7 @@ For every row the script runs the `baseline` scenario twice per seed, once as th
 and once with the row's change, with the same seed in both arms (common random numbers), and
 reports the mean paired difference (change minus base) on seven outputs: `integrity_mean`,
 `comply_rate`, `pressure_rate`, `independent_share`, `field_experience`, `public_confidence`
-and `contracts_completed` (meanings in `dmpsim.metrics.SUMMARY_KEYS`).
+and `contracts_completed` (meanings in `dmpsim.experiments.tables.SUMMARY_KEYS`).
 
 Rows:
 
@@ -55,7 +55,7 @@ import numpy as np  # noqa: E402
 import dmpsim  # noqa: E402
 from dmpsim.analysis.stats import paired_difference  # noqa: E402
 from dmpsim.model.params import FLAT, MECHANISMS, check_value  # noqa: E402
-from dmpsim.scenario import load_scenario  # noqa: E402
+from dmpsim.experiments.scenario import load_scenario  # noqa: E402
 
 SCENARIO = "baseline"
 OUTPUTS = (

@@ -30,10 +30,10 @@ from dmpsim.analysis.ablate import (
 )
 from dmpsim.cli import main
 from dmpsim.errors import InputError
-from dmpsim.experiment import run_seed
-from dmpsim.metrics import SUMMARY_KEYS
+from dmpsim.experiments.design import run_seed
+from dmpsim.experiments.tables import SUMMARY_KEYS
 from dmpsim.model.params import MECHANISMS
-from dmpsim.scenario import load_scenario
+from dmpsim.experiments.scenario import load_scenario
 
 STEPS = 36
 REPS = 3

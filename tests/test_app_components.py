@@ -29,7 +29,7 @@ from dmpsim.app.levers import (
 )
 from dmpsim.errors import InputError
 from dmpsim.model.params import PRESSURE_TYPES
-from dmpsim.scenario import bundled_names, load_scenario
+from dmpsim.experiments.scenario import bundled_names, load_scenario
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 HAS_APP = all(importlib.util.find_spec(m) is not None

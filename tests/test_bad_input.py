@@ -292,7 +292,7 @@ API_CASES = [
      "--scheduler"),
     ("compare-steps", lambda t: __import__("dmpsim.analysis.compare", fromlist=["compare"])
      .compare(["baseline", "classroom"], steps=10**9, out=t / "c"), "--steps"),
-    ("experiment-dict-steps", lambda t: __import__("dmpsim.experiment", fromlist=["x"])
+    ("experiment-dict-steps", lambda t: __import__("dmpsim.experiments.design", fromlist=["x"])
      .load_experiment({"description": "x", "steps": 10**9,
                        "parameters": {"procurement.rule": ["price"]}}), "steps"),
 ]
@@ -316,7 +316,7 @@ def test_numpy_seeds_steps_and_the_rerun_recipe(tmp_path):
     assert again.steps == 12 and type(again.seed) is int
     assert again.summary == base.summary
     # docs/sweeps.md: re-run a row of a sweep with its own (numpy) values.
-    from dmpsim.experiment import load_experiment
+    from dmpsim.experiments.design import load_experiment
 
     table = {"description": "numpy values", "scenario": "classroom", "steps": 6,
              "replications": 1,
@@ -347,7 +347,7 @@ def test_compare_help_prints_a_plain_percent_sign():
 def test_interrupt_hint_repeats_the_scheduler(monkeypatch, tmp_path):
     from dmpsim.cli import build_parser, resume_command
 
-    sweep_module = sys.modules["dmpsim.sweep"]   # `import dmpsim.sweep` gives the function
+    sweep_module = sys.modules["dmpsim.experiments.sweeps"]   # `import dmpsim.sweep` gives the function
 
     args = build_parser().parse_args(["sweep", "smoke", "--scheduler", "tcp://10.0.0.5:8786",
                                       "--out", str(tmp_path)])

@@ -17,8 +17,8 @@ import dmpsim
 from dmpsim import metrics
 from dmpsim.cli import main
 from dmpsim.model.params import DIMENSIONS, FLAT
-from dmpsim.outputs import jsonable
-from dmpsim.scenario import bundled_dir, bundled_names
+from dmpsim.io.provenance import jsonable
+from dmpsim.experiments.scenario import bundled_dir, bundled_names
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("model", "contracts", "episodes", "practitioners")

@@ -18,9 +18,9 @@ import dmpsim
 from dmpsim.analysis.compare import MAIN_METRICS, compare
 from dmpsim.cli import analysis as commands
 from dmpsim.errors import InputError
-from dmpsim.experiment import run_seed
-from dmpsim.metrics import SUMMARY_KEYS
-from dmpsim.patterns import PATTERN_FIGURES
+from dmpsim.experiments.design import run_seed
+from dmpsim.experiments.tables import SUMMARY_KEYS
+from dmpsim.experiments.patterns import PATTERN_FIGURES
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 24

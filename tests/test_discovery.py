@@ -146,7 +146,7 @@ def test_tiny_real_lhs_sweep_end_to_end(tmp_path, capsys):
         '"procurement.weight_price" = { range = [0.1, 0.8] }\n'
         '"procurement.rule" = ["price", "quality"]\n'
         '[design]\ntype = "lhs"\nsamples = 30\n', encoding="utf-8")
-    from dmpsim.sweep import sweep
+    from dmpsim.experiments.sweeps import sweep
 
     sweep(experiment, backend="serial", out=tmp_path / "sweep", progress=False)
     parser = argparse.ArgumentParser(prog="dmpsim")

@@ -38,7 +38,7 @@ from dmpsim.model import (
 )
 from dmpsim.model.market import DMPMarket
 from dmpsim.model.params import CONTROL_PRESSURES, FLAT, MECHANISMS, PRESSURE_TYPES, SCHEMA
-from dmpsim.scenario import bundled_names
+from dmpsim.experiments.scenario import bundled_names
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"

@@ -71,9 +71,9 @@ SAMPLES = {"sobol": 4, "lhs": 16, "morris": 4}
 
 
 def _install():
-    import dmpsim.experiment as experiment
-    import dmpsim.runner as runner
-    import dmpsim.scenario as scenario
+    import dmpsim.experiments.design as experiment
+    import dmpsim.experiments.run as runner
+    import dmpsim.experiments.scenario as scenario
 
     check_steps = runner.check_steps
 
@@ -305,7 +305,7 @@ def _expected_outputs(command: str) -> list[str]:
     if sub == "sensitivity":
         method = rest[rest.index("--method") + 1] if "--method" in rest else None
         if method is None:
-            from dmpsim.experiment import load_experiment
+            from dmpsim.experiments.design import load_experiment
 
             method = load_experiment(target).design
         return [f"results/sensitivity/{target}-{method}"]
@@ -544,7 +544,7 @@ def test_the_shim_only_shrinks(tmp_path):
     (shim / "sitecustomize.py").write_text(SHIM, encoding="utf-8")
     code = textwrap.dedent("""
         import dmpsim
-        from dmpsim.experiment import load_experiment
+        from dmpsim.experiments.design import load_experiment
         r = dmpsim.run("baseline", steps=500)
         e = load_experiment("safety_net")
         print(r.steps, e.replications, e.n_points)

@@ -10,7 +10,7 @@ import pytest
 
 from dmpsim import cli
 from dmpsim.errors import InputError
-from dmpsim.experiment import Factor, load_experiment, run_seed, salib_design
+from dmpsim.experiments.design import Factor, load_experiment, run_seed, salib_design
 from dmpsim.model.params import FLAT
 
 HEAD = 'description = "test"\nscenario = "classroom"\nseed = 3\n'
@@ -25,7 +25,7 @@ def write(tmp_path: Path, body: str, head: str = HEAD, name: str = "exp.toml") -
 # -- bundled experiments ----------------------------------------------------------------------
 
 def test_bundled_experiments_load_and_cover_the_issue():
-    from dmpsim.scenario import bundled_names
+    from dmpsim.experiments.scenario import bundled_names
 
     names = bundled_names("experiments")
     assert {"smoke", "safety_net", "large_firm_timing", "global_sensitivity"} <= set(names)

@@ -18,7 +18,7 @@ import pytest
 
 import dmpsim
 from dmpsim.model import MODEL_SERIES, DMPMarket
-from dmpsim.scenario import load_scenario
+from dmpsim.experiments.scenario import load_scenario
 
 FIXTURE = Path(__file__).parent / "fixtures" / "baseline_seed0_summary.json"
 

@@ -8,7 +8,7 @@ import pytest
 from dmpsim.errors import InputError
 from dmpsim.model import DMPMarket
 from dmpsim.model.players import Dilemma, Offer, last_time, runway_months
-from dmpsim.scenario import load_scenario
+from dmpsim.experiments.scenario import load_scenario
 
 STEPS = 120
 

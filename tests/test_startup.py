@@ -79,8 +79,8 @@ def test_public_names_work_when_imported_lazily():
     assert result.steps == 3 and "integrity_mean" in result.summary
     model = dmpsim.DMPMarket({"procurement.rule": "price"}, rng=1)
     model.step()
-    # `dmpsim.sweep` is the function, not the submodule of the same name, however it is reached.
-    assert sweep is dmpsim.sweep is sys.modules["dmpsim.sweep"].sweep
+    # `dmpsim.sweep` is the function; the module that defines it has another name.
+    assert sweep is dmpsim.sweep and sweep.__module__ == "dmpsim.experiments.sweeps"
     assert callable(dmpsim.sweep) and not isinstance(dmpsim.sweep, type(sys))
     assert {"DMPMarket", "run", "sweep", "RunResult"} <= set(dir(dmpsim))
     with pytest.raises(AttributeError, match="no_such_name"):
@@ -88,17 +88,44 @@ def test_public_names_work_when_imported_lazily():
 
 
 @pytest.mark.parametrize("first", [
-    "from dmpsim.sweep import read_results",
+    "from dmpsim.sweep import read_results",   # the deprecated module path
     "import dmpsim.sweep as m; assert callable(m) and m.__name__ == 'sweep'",
     "from dmpsim import sweep",
 ])
 def test_sweep_is_the_function_whatever_is_imported_first(first):
     found = loaded_after(f"""
+        import warnings
+        warnings.simplefilter("ignore", DeprecationWarning)
         {first}
         import types
         import dmpsim
+        from dmpsim.experiments import sweeps
         assert not isinstance(dmpsim.sweep, types.ModuleType), dmpsim.sweep
-        assert dmpsim.sweep is sys.modules["dmpsim.sweep"].sweep
+        assert dmpsim.sweep is sweeps.sweep
+        print("ok")
+    """)
+    assert found["stdout"].strip() == "ok"
+
+
+@pytest.mark.parametrize("old, new, name", [
+    ("dmpsim.scenario", "dmpsim.experiments.scenario", "load_scenario"),
+    ("dmpsim.runner", "dmpsim.experiments.run", "RunResult"),
+    ("dmpsim.metrics", "dmpsim.experiments.tables", "SUMMARY_KEYS"),
+    ("dmpsim.patterns", "dmpsim.experiments.patterns", "PATTERN_FIGURES"),
+    ("dmpsim.outputs", "dmpsim.io.atomic", "atomic_write_text"),
+    ("dmpsim.outputs", "dmpsim.experiments.run_folder", "write_run"),
+    ("dmpsim.experiment", "dmpsim.experiments.design", "load_experiment"),
+    ("dmpsim.sweep", "dmpsim.io.sweep_folder", "read_results"),
+])
+def test_moved_modules_warn_and_give_the_same_names(old, new, name):
+    found = loaded_after(f"""
+        import importlib, warnings
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            old = importlib.import_module({old!r})
+        assert any(issubclass(w.category, DeprecationWarning) and {new!r}.rsplit(".", 1)[0]
+                   in str(w.message) for w in caught), [str(w.message) for w in caught]
+        assert getattr(old, {name!r}) is getattr(importlib.import_module({new!r}), {name!r})
         print("ok")
     """)
     assert found["stdout"].strip() == "ok"

@@ -22,10 +22,10 @@ import pytest
 
 import dmpsim
 from dmpsim.errors import InputError
-from dmpsim.experiment import load_experiment
-from dmpsim.metrics import SUMMARY_KEYS
-from dmpsim.patterns import PATTERN_FIGURES
-from dmpsim.sweep import (
+from dmpsim.experiments.design import load_experiment
+from dmpsim.experiments.tables import SUMMARY_KEYS
+from dmpsim.experiments.patterns import PATTERN_FIGURES
+from dmpsim.experiments.sweeps import (
     Coordinator,
     RunLost,
     SerialBackend,
@@ -190,7 +190,7 @@ def test_workers_that_always_die_stop_the_sweep_without_marking_runs(tmp_path):
 
 def test_a_task_the_pool_never_delivers_is_run_again(reference, tmp_path, monkeypatch):
     """A lost task (never started, never finished, no worker dead) must not hang the sweep."""
-    sweep_module = sys.modules["dmpsim.sweep"]   # `dmpsim.sweep` itself is the function
+    sweep_module = sys.modules["dmpsim.experiments.sweeps"]   # `dmpsim.sweep` itself is the function
     monkeypatch.setattr(sweep_module, "STALL_SECONDS", 1.0)
     real_submit = sweep_module.ProcessBackend.submit
     lost = []

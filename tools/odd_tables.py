@@ -1,7 +1,7 @@
 """The generated parts of docs/ODD.md: the parameter table and the output tables.
 
 Parameter defaults, units, ranges and meanings live in `dmpsim.model.params.SCHEMA`; output meanings live
-in `dmpsim.metrics`. This module renders them as Markdown and writes them into docs/ODD.md between
+in `dmpsim.experiments.tables`. This module renders them as Markdown and writes them into docs/ODD.md between
 marker comments, so the document cannot drift from the code::
 
     <!-- BEGIN PARAMETERS -->  ...generated...  <!-- END PARAMETERS -->
@@ -156,7 +156,7 @@ OUTPUT_TABLES: tuple[tuple[str, str, dict[str, str]], ...] = (
 
 
 def outputs_table() -> str:
-    """The summary keys and every table's columns, with the meanings of `dmpsim.metrics`."""
+    """The summary keys and every table's columns, with the meanings of `dmpsim.experiments.tables`."""
     parts = []
     for title, what, docs in OUTPUT_TABLES:
         parts.append(f"#### {title}")

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# Bound over the submodule of the same name, so that `dmpsim.sweep(...)` is the function; the
-# module's other names are reached with `from dmpsim.sweep import ...`. The module imports
-# numpy, Arrow and the model only inside its functions, so binding it here costs nothing.
-from .sweep import sweep  # noqa: E402
-
 if TYPE_CHECKING:
+    from .experiments.run import RunResult, run
+    from .experiments.sweeps import sweep
     from .model import DMPMarket
-    from .runner import RunResult, run
 
-# The model and the runner import Mesa, pandas and scipy (about a second): they are imported on
-# first use (PEP 562), so that `dmpsim --version`, `--help`, `scenarios` and `validate` -- and
-# any `import dmpsim` -- answer at once.
-_LAZY = {"DMPMarket": ".model", "RunResult": ".runner", "run": ".runner"}
+# The model and a run import Mesa, pandas and scipy (about a second): they are imported on first
+# use (PEP 562), so that `dmpsim --version`, `--help`, `scenarios` and `validate` -- and any
+# `import dmpsim` -- answer at once.
+_LAZY = {"DMPMarket": ".model", "RunResult": ".experiments.run", "run": ".experiments.run",
+         "sweep": ".experiments.sweeps"}
 
 
 def __getattr__(name: str) -> Any:
@@ -34,5 +33,18 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
+
+class _Package(types.ModuleType):
+    """`dmpsim.sweep` is the function. Importing the deprecated module `dmpsim.sweep` would make
+    the import system bind that module over it; refusing the binding (AttributeError) makes the
+    import system warn (ImportWarning, hidden by default) and keep the function."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            raise AttributeError(f"dmpsim.{name} is not a module")
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = ["DMPMarket", "RunResult", "run", "sweep", "__version__"]

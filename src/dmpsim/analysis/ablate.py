@@ -36,10 +36,11 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
-from ..metrics import SUMMARY_KEYS
+from ..experiments.tables import SUMMARY_KEYS
 from ..model.params import MECHANISMS, did_you_mean
-from ..outputs import atomic_write_csv, atomic_write_parquet, atomic_write_text, jsonable
-from ..scenario import Scenario, load_scenario
+from ..io.atomic import atomic_write_csv, atomic_write_parquet, atomic_write_text
+from ..io.provenance import jsonable
+from ..experiments.scenario import Scenario, load_scenario
 from . import stats
 from .compare import Comparison, compare, write_outputs
 from .report import analysis_versions, shell_command

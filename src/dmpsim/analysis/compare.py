@@ -43,11 +43,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..experiment import parse_experiment
-from ..metrics import SUMMARY_KEYS
+from ..experiments.design import parse_experiment
+from ..experiments.tables import SUMMARY_KEYS
 from ..model.params import FLAT, KINDS, PRESSURE_TYPES, RESPONSES
-from ..outputs import atomic_write_csv, atomic_write_parquet, atomic_write_text, jsonable
-from ..scenario import Scenario, bundled_names, load_scenario
+from ..io.atomic import atomic_write_csv, atomic_write_parquet, atomic_write_text
+from ..io.provenance import jsonable
+from ..experiments.scenario import Scenario, bundled_names, load_scenario
 from . import stats
 from .report import analysis_versions, shell_command
 from .results import MAIN_METRICS, Comparison
@@ -225,7 +226,7 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
         command: the command line to print in the report (default: the equivalent
             ``dmpsim compare`` call).
     """
-    from ..sweep import sweep
+    from ..experiments.sweeps import sweep
 
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
         raise InputError(f"expected a whole number >= 2 (intervals need two runs), got "
@@ -233,7 +234,7 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"expected a whole number >= 0, got {seed!r}", key="--seed")
     if steps is not None:
-        from ..runner import check_steps
+        from ..experiments.run import check_steps
 
         steps = check_steps(steps, key="--steps")
     refs = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)

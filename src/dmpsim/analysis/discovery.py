@@ -35,9 +35,10 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
-from ..metrics import SUMMARY_KEYS
+from ..experiments.tables import SUMMARY_KEYS
 from ..model.params import FLAT, did_you_mean
-from ..outputs import atomic_write_csv, atomic_write_text, jsonable
+from ..io.atomic import atomic_write_csv, atomic_write_text
+from ..io.provenance import jsonable
 from .prim import PrimBox, prim_boxes
 from .report import analysis_versions, shell_command
 from .results import Discovery
@@ -49,7 +50,7 @@ __all__ = ["Discovery", "discover", "read_sweep"]
 
 def read_sweep(results_dir: str | Path) -> tuple[Path, pd.DataFrame, dict[str, Any]]:
     """The sweep folder, its runs (finished or not) and its manifest ({} if none)."""
-    from ..sweep import read_results
+    from ..experiments.sweeps import read_results
 
     folder = Path(results_dir)
     if not folder.is_dir():
@@ -58,7 +59,7 @@ def read_sweep(results_dir: str | Path) -> tuple[Path, pd.DataFrame, dict[str, A
     if not (folder / "runs.parquet").exists() and not (folder / "parts").is_dir() \
             and (folder / "sweep" / "runs.parquet").exists():
         folder = folder / "sweep"
-    from ..sweep import Store
+    from ..experiments.sweeps import Store
 
     if not Store(folder).has_results():
         raise InputError("holds no sweep results (runs.parquet); run `dmpsim sweep` first",

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..experiment import Experiment
-from ..patterns import PATTERN_FIGURES
-from ..scenario import Scenario
+from ..experiments.design import Experiment
+from ..experiments.patterns import PATTERN_FIGURES
+from ..experiments.scenario import Scenario
 from .prim import PrimBox
 
 __all__ = ["ABLATION_METRICS", "HEADLINE", "MAIN_INDEX", "MAIN_METRICS", "PATTERNS", "Ablation",

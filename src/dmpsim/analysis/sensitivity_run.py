@@ -50,10 +50,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..experiment import Experiment, load_experiment, parse_experiment
-from ..metrics import SUMMARY_KEYS
+from ..experiments.design import Experiment, load_experiment, parse_experiment
+from ..experiments.tables import SUMMARY_KEYS
 from ..model.params import FLAT, did_you_mean
-from ..outputs import atomic_write_csv, atomic_write_parquet, atomic_write_text, jsonable
+from ..io.atomic import atomic_write_csv, atomic_write_parquet, atomic_write_text
+from ..io.provenance import jsonable
 from . import sensitivity
 from .report import analysis_versions, shell_command
 from .results import MAIN_INDEX, SensitivityResult
@@ -132,7 +133,7 @@ def sensitivity_experiment(experiment: str | Path | Experiment | dict[str, Any],
         raise InputError(f"expected a whole number >= 1, got {replications!r}",
                          key="--replications")
     if steps is not None:
-        from ..runner import check_steps
+        from ..experiments.run import check_steps
 
         steps = check_steps(steps, key="--steps")
     own = exp.design_options.get("samples" if method == "sobol" else "trajectories")
@@ -232,7 +233,7 @@ def run_sensitivity(experiment: str | Path | Experiment | dict[str, Any], *,
         work: the function each run calls (`dmpsim.sweep.sweep`'s ``work``; default the
             model). For tests with a known response surface.
     """
-    from ..sweep import sweep
+    from ..experiments.sweeps import sweep
 
     chosen = _outputs(outputs)
     exp, rebuilt = sensitivity_experiment(experiment, method, samples, replications, steps)

@@ -26,7 +26,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import DMPMarket
 from ..model.params import FLAT
-from ..scenario import bundled_names, load_scenario
+from ..experiments.scenario import bundled_names, load_scenario
 
 USE_SCENARIO = "scenario's value"
 """The first option of every lever: keep the value the scenario gives."""

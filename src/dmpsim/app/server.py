@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import InputError
-from ..scenario import load_scenario
+from ..experiments.scenario import load_scenario
 
 APP_MODULE = "dmpsim.app.app"
 SCENARIO_ENV = "DMPSIM_APP_SCENARIO"

@@ -40,7 +40,8 @@ def _fmt(template: str, value: object) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .. import run
-    from ..outputs import check_out_folder, write_run
+    from ..io.atomic import check_out_folder
+    from ..experiments.run_folder import write_run
     from ..viz.run import overview_figure
 
     if args.out:
@@ -53,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # leaves `out` as it was.
     write_run(result, out, csv=args.csv,
               extra=lambda folder: overview_figure(result.model, title, folder / figure.name))
-    from ..outputs import jsonable
+    from ..io.provenance import jsonable
 
     if args.json:
         print(json.dumps(jsonable(result.summary), indent=2))
@@ -67,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from ..scenario import bundled_names, load_scenario
+    from ..experiments.scenario import bundled_names, load_scenario
 
     for name in bundled_names():
         print(f"{name:<22} {load_scenario(name).description}")
@@ -75,7 +76,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ..scenario import load_scenario
+    from ..experiments.scenario import load_scenario
 
     scenario = load_scenario(args.file)
     changed = len(scenario.values)
@@ -105,8 +106,8 @@ def resume_command(args: argparse.Namespace, out: Path) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from ..experiment import load_experiment
-    from ..sweep import sweep
+    from ..experiments.design import load_experiment
+    from ..experiments.sweeps import sweep
 
     for flag, given in (("--retry-errors", args.retry_errors),
                         ("--allow-code-change", args.allow_code_change)):
@@ -116,7 +117,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / experiment.name
     if not args.dry_run:
-        from ..outputs import check_out_folder
+        from ..io.atomic import check_out_folder
 
         check_out_folder(out)
     steps = experiment.steps or experiment.effective_steps()
@@ -191,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list the bundled scenarios")
     p.set_defaults(func=cmd_scenarios)
 
-    from ..sweep import BACKENDS
+    from ..experiments.sweeps import BACKENDS
 
     p = sub.add_parser("sweep", help="run an experiment: many runs over a design, streamed to disk",
                        description="Run every (design point, replication) of an experiment file "

@@ -43,7 +43,7 @@ def _true(value: Any) -> bool:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    from ..sweep import BACKENDS
+    from ..experiments.sweeps import BACKENDS
 
     p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="serial, processes (default) or dask (default with --scheduler)")
@@ -87,7 +87,7 @@ def _interrupted(command: str, out: Path, args: argparse.Namespace | None = None
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..analysis.compare import MAIN_METRICS, compare, default_out
     from ..analysis.report import fmt_ci, fmt_number, shell_command
-    from ..scenario import load_scenario
+    from ..experiments.scenario import load_scenario
 
     if len(args.scenarios) < 2:
         raise InputError(f"a comparison needs at least two scenarios, got "
@@ -153,7 +153,7 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     from ..analysis.ablate import ABLATION_METRICS, PATTERNS, ablate, default_out, parse_mechanisms
     from ..analysis.report import fmt_ci, fmt_number, shell_command
     from ..model.params import MECHANISMS
-    from ..scenario import load_scenario
+    from ..experiments.scenario import load_scenario
 
     chosen = parse_mechanisms(args.mechanisms)
     scenario = load_scenario(args.scenario, args.set or None)

@@ -32,7 +32,7 @@ def at_least_two(text: str) -> int:
 
 def months(text: str) -> int:
     """--steps: months per run, 1 .. the schema's upper bound of run.steps."""
-    from ..runner import max_steps
+    from ..experiments.run import max_steps
 
     value = positive_int(text)
     if value > max_steps():

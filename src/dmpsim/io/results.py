@@ -137,7 +137,7 @@ def _read_partial_sweep(folder: Path, source: str) -> ResultsData:
     """A sweep that has not finished (interrupted, or still running): its part files, read as
     `dmpsim discover` reads them (`dmpsim.sweep.read_results`)."""
     # TODO(issue 11): io must not import experiments
-    from ..sweep import read_results
+    from ..experiments.sweeps import read_results
 
     runs = read_results(folder)
     if runs.empty:

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...metrics import SUMMARY_KEYS
+from ...experiments.tables import SUMMARY_KEYS
 from ...model.params import MECHANISMS
-from ...patterns import PATTERN_FIGURES
+from ...experiments.patterns import PATTERN_FIGURES
 from ...viz.style import metric_label
 from ..results import ABLATION_METRICS, HEADLINE, PATTERNS, Ablation
 from .document import (

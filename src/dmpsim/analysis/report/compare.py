@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...metrics import SUMMARY_KEYS
+from ...experiments.tables import SUMMARY_KEYS
 from ...viz.comparison import BAND_FIGURES, BAND_TITLES
 from ...viz.style import metric_label
 from ..results import MAIN_METRICS, Comparison

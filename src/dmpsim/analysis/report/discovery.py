@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...metrics import SUMMARY_KEYS
+from ...experiments.tables import SUMMARY_KEYS
 from ...model.params import FLAT
 from ..results import Discovery
 from .document import Report, fmt_number, versions_line

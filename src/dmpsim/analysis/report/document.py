@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...outputs import atomic_write_text
+from ...io.atomic import atomic_write_text
 
 __all__ = ["Report", "analysis_versions", "fmt_ci", "fmt_effect", "fmt_number",
            "frame_for_report", "markdown_cell", "shell_command", "versions_line"]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...metrics import SUMMARY_KEYS
+from ...experiments.tables import SUMMARY_KEYS
 from ...model.params import FLAT
 from ..results import MAIN_INDEX, SensitivityResult
 from .document import Report, fmt_number, versions_line

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ...errors import InputError
-from ...scenario import bundled_names
+from ...experiments.scenario import bundled_names
 from . import pages
 from .game import MODES, PACES, POLL_SECONDS, Game
 from .settings import DEFAULT_SEATS, SEAT_KINDS, GameSettings

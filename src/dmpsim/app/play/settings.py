@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import InputError
-from ...scenario import bundled_names, load_scenario
+from ...experiments.scenario import bundled_names, load_scenario
 
 
 @dataclass(frozen=True)
