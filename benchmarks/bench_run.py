@@ -37,9 +37,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import mesa  # noqa: E402
 
 import dmpsim  # noqa: E402
+from dmpsim.experiments.scenario import load_scenario  # noqa: E402
 from dmpsim.model import DMPMarket  # noqa: E402
 from dmpsim.model.params import INDEPENDENT_KINDS  # noqa: E402
-from dmpsim.experiments.scenario import load_scenario  # noqa: E402
 
 AIM_RATIO = 0.5  # a baseline run in at most half of Boltzmann's time
 SCALE = 10

@@ -126,7 +126,7 @@ def child_batch_run(spec: dict) -> dict:
     from mesa.batchrunner import batch_run
 
     from dmpsim import DMPMarket
-    from dmpsim.experiments.design import load_experiment
+    from dmpsim.experiments.files import load_experiment
 
     exp = load_experiment({**spec["experiment"], "replications": spec["replications"]})
     # What a Mesa user would pass: the scenario's values over the defaults, and the varied keys.

@@ -54,8 +54,8 @@ import numpy as np  # noqa: E402
 
 import dmpsim  # noqa: E402
 from dmpsim.analysis.stats import paired_difference  # noqa: E402
-from dmpsim.model.params import FLAT, MECHANISMS, check_value  # noqa: E402
 from dmpsim.experiments.scenario import load_scenario  # noqa: E402
+from dmpsim.model.params import FLAT, MECHANISMS, check_value  # noqa: E402
 
 SCENARIO = "baseline"
 OUTPUTS = (

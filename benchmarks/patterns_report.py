@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 import dmpsim
-from dmpsim import patterns
+from dmpsim.experiments import patterns
 from dmpsim.model.params import CONTROL_PRESSURES, OUTPUT_PRESSURES
 
 SEEDS = range(10)  # tests/conftest.py: SEEDS

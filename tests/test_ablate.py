@@ -31,9 +31,9 @@ from dmpsim.analysis.ablate import (
 from dmpsim.cli import main
 from dmpsim.errors import InputError
 from dmpsim.experiments.design import run_seed
+from dmpsim.experiments.scenario import load_scenario
 from dmpsim.experiments.tables import SUMMARY_KEYS
 from dmpsim.model.params import MECHANISMS
-from dmpsim.experiments.scenario import load_scenario
 
 STEPS = 36
 REPS = 3

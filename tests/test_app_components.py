@@ -28,8 +28,8 @@ from dmpsim.app.levers import (
     twin,
 )
 from dmpsim.errors import InputError
-from dmpsim.model.params import PRESSURE_TYPES
 from dmpsim.experiments.scenario import bundled_names, load_scenario
+from dmpsim.model.params import PRESSURE_TYPES
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 HAS_APP = all(importlib.util.find_spec(m) is not None

@@ -292,7 +292,7 @@ API_CASES = [
      "--scheduler"),
     ("compare-steps", lambda t: __import__("dmpsim.analysis.compare", fromlist=["compare"])
      .compare(["baseline", "classroom"], steps=10**9, out=t / "c"), "--steps"),
-    ("experiment-dict-steps", lambda t: __import__("dmpsim.experiments.design", fromlist=["x"])
+    ("experiment-dict-steps", lambda t: __import__("dmpsim.experiments.files", fromlist=["x"])
      .load_experiment({"description": "x", "steps": 10**9,
                        "parameters": {"procurement.rule": ["price"]}}), "steps"),
 ]
@@ -316,7 +316,7 @@ def test_numpy_seeds_steps_and_the_rerun_recipe(tmp_path):
     assert again.steps == 12 and type(again.seed) is int
     assert again.summary == base.summary
     # docs/sweeps.md: re-run a row of a sweep with its own (numpy) values.
-    from dmpsim.experiments.design import load_experiment
+    from dmpsim.experiments.files import load_experiment
 
     table = {"description": "numpy values", "scenario": "classroom", "steps": 6,
              "replications": 1,

@@ -35,7 +35,7 @@ import pytest
 
 import dmpsim
 from dmpsim.cli import main
-from dmpsim.experiments.sweeps import read_results
+from dmpsim.io.sweep_folder import read_results
 
 LINUX = sys.platform.startswith("linux")
 needs_linux = pytest.mark.skipif(not LINUX, reason="reads /proc for process trees")
@@ -237,7 +237,7 @@ def _cmdline(pid: int) -> str:
 def interrupt_after_8(task):
     if task.run_id >= 8:
         raise KeyboardInterrupt
-    from dmpsim.experiments.sweeps import simulate
+    from dmpsim.experiments.task import simulate
 
     return simulate(task)
 
@@ -317,7 +317,8 @@ def _enospc(*args, **kwargs):
 
 
 def test_run_out_is_atomic_and_a_full_disk_is_one_line(tmp_path, monkeypatch):
-    import dmpsim.io.atomic as outputs
+    # `write_run` looks the writer up in its own module when it writes.
+    import dmpsim.experiments.run_folder as outputs
 
     out = tmp_path / "r"
     assert cli(["run", "classroom", "--steps", "6", "--out", str(out)])[0] == 0
@@ -351,7 +352,7 @@ def test_run_out_is_atomic_and_a_full_disk_is_one_line(tmp_path, monkeypatch):
 
 
 def test_a_full_disk_during_a_sweep_is_one_line_and_resume_finishes(tmp_path, monkeypatch):
-    from dmpsim.experiments.sweeps import Store
+    from dmpsim.experiments.store import Store
 
     real = Store.write_part
     calls = {"n": 0}

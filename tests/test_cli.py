@@ -14,11 +14,11 @@ import pytest
 from support import run_cli
 
 import dmpsim
-from dmpsim import metrics
 from dmpsim.cli import main
-from dmpsim.model.params import DIMENSIONS, FLAT
-from dmpsim.io.provenance import jsonable
+from dmpsim.experiments import tables as metrics
 from dmpsim.experiments.scenario import bundled_dir, bundled_names
+from dmpsim.io.provenance import jsonable
+from dmpsim.model.params import DIMENSIONS, FLAT
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("model", "contracts", "episodes", "practitioners")

@@ -19,8 +19,8 @@ from dmpsim.analysis.compare import MAIN_METRICS, compare
 from dmpsim.cli import analysis as commands
 from dmpsim.errors import InputError
 from dmpsim.experiments.design import run_seed
-from dmpsim.experiments.tables import SUMMARY_KEYS
 from dmpsim.experiments.patterns import PATTERN_FIGURES
+from dmpsim.experiments.tables import SUMMARY_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 24

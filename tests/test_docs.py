@@ -25,6 +25,7 @@ import numpy as np
 import odd_tables as docs  # tools/ is put on the path by tests/conftest.py
 import pytest
 
+from dmpsim.experiments.scenario import bundled_names
 from dmpsim.model import (
     agents,
     completion,
@@ -38,7 +39,6 @@ from dmpsim.model import (
 )
 from dmpsim.model.market import DMPMarket
 from dmpsim.model.params import CONTROL_PRESSURES, FLAT, MECHANISMS, PRESSURE_TYPES, SCHEMA
-from dmpsim.experiments.scenario import bundled_names
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"

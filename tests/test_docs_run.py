@@ -71,7 +71,7 @@ SAMPLES = {"sobol": 4, "lhs": 16, "morris": 4}
 
 
 def _install():
-    import dmpsim.experiments.design as experiment
+    import dmpsim.experiments.files as files
     import dmpsim.experiments.run as runner
     import dmpsim.experiments.scenario as scenario
 
@@ -89,7 +89,7 @@ def _install():
         return values
 
     scenario.Scenario.effective = capped_effective
-    parse = experiment.parse_experiment
+    parse = files.parse_experiment
 
     def small_experiment(table, *args, **kwargs):
         if not isinstance(table, dict):
@@ -111,7 +111,10 @@ def _install():
                                                                        REPLICATIONS)
         return parse(table, *args, **kwargs)
 
-    experiment.parse_experiment = small_experiment
+    # load_experiment looks parse_experiment up in its module at each call; the analyses that
+    # import it by name (analysis.compare, analysis.sensitivity_run) are imported after this
+    # runs, so they bind the small version too (test_the_shim_only_shrinks checks both).
+    files.parse_experiment = small_experiment
 
 
 if os.environ.get("DMPSIM_DOC_STEPS"):
@@ -305,7 +308,7 @@ def _expected_outputs(command: str) -> list[str]:
     if sub == "sensitivity":
         method = rest[rest.index("--method") + 1] if "--method" in rest else None
         if method is None:
-            from dmpsim.experiments.design import load_experiment
+            from dmpsim.experiments.files import load_experiment
 
             method = load_experiment(target).design
         return [f"results/sensitivity/{target}-{method}"]
@@ -544,12 +547,19 @@ def test_the_shim_only_shrinks(tmp_path):
     (shim / "sitecustomize.py").write_text(SHIM, encoding="utf-8")
     code = textwrap.dedent("""
         import dmpsim
-        from dmpsim.experiments.design import load_experiment
+        from dmpsim.analysis import compare, sensitivity_run
+        from dmpsim.experiments import files
+        from dmpsim.experiments.files import load_experiment
         r = dmpsim.run("baseline", steps=500)
         e = load_experiment("safety_net")
         print(r.steps, e.replications, e.n_points)
+        # Every caller of parse_experiment gets the small version.
+        small = files.parse_experiment
+        assert small.__name__ == "small_experiment", small
+        assert compare.parse_experiment is small and sensitivity_run.parse_experiment is small
     """)
-    env = dict(os.environ, DMPSIM_DOC_STEPS="12", PYTHONPATH=str(shim))
+    env = dict(os.environ, DMPSIM_DOC_STEPS="12",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(shim), os.environ.get("PYTHONPATH")])))
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr

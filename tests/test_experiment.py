@@ -10,7 +10,9 @@ import pytest
 
 from dmpsim import cli
 from dmpsim.errors import InputError
-from dmpsim.experiments.design import Factor, load_experiment, run_seed, salib_design
+from dmpsim.experiments.design import run_seed
+from dmpsim.experiments.factors import Distribution, Factor, Range, Values, parse_factor
+from dmpsim.experiments.files import load_experiment, salib_design
 from dmpsim.model.params import FLAT
 
 HEAD = 'description = "test"\nscenario = "classroom"\nseed = 3\n'
@@ -156,10 +158,38 @@ def test_morris_design_has_trajectories_of_d_plus_one_rows(tmp_path):
 
 
 def test_factor_maps_unit_values_within_bounds():
-    weights = Factor("procurement.weight_price", "range", lo=0.1, hi=0.7)
+    weights = Range("procurement.weight_price", lo=0.1, hi=0.7)
     assert weights.from_unit(np.array([0.0, 1.0])).tolist() == [0.1, 0.7]
-    counts = Factor("practitioners.freelancer.count", "range", lo=1, hi=3)
+    counts = Range("practitioners.freelancer.count", lo=1, hi=3)
     assert counts.from_unit(np.array([0.0, 0.34, 0.67, 1.0])).tolist() == [1, 2, 3, 3]
+
+
+@pytest.mark.parametrize("spec, design, form, kind", [
+    (["price", "quality"], "factorial", Values, "values"),
+    ({"values": ["price"]}, "lhs", Values, "values"),
+])
+def test_each_form_of_a_factor_is_its_own_class(spec, design, form, kind):
+    factor = parse_factor("procurement.rule", spec, "<test>", design)
+    assert type(factor) is form and isinstance(factor, Factor)
+    assert factor.kind == kind and factor.key == "procurement.rule"
+    assert factor.describe()["kind"] == kind
+
+
+def test_numeric_factors_parse_describe_and_map_themselves():
+    grid = parse_factor("large_firms.bid_rate", {"range": [0.2, 0.8], "num": 4}, "<t>", "factorial")
+    assert isinstance(grid, Range) and grid.kind == "range"
+    assert grid.levels() == [0.2, 0.4, 0.6, 0.8]
+    assert grid.describe() == {"key": "large_firms.bid_rate", "kind": "range", "type": "float",
+                               "lo": 0.2, "hi": 0.8, "num": 4}
+    normal = parse_factor("large_firms.bid_rate", {"distribution": "normal", "mean": 0.5,
+                                                   "sd": 0.1}, "<t>", "sobol")
+    assert isinstance(normal, Distribution) and normal.kind == "distribution"
+    assert (normal.lo, normal.hi, normal.mode) == (0.0, 1.0, None)
+    assert normal.from_unit(np.array([0.5]))[0] == pytest.approx(0.5)
+    assert list(normal.describe()) == ["key", "kind", "type", "lo", "hi", "distribution", "mean",
+                                       "sd"]
+    with pytest.raises(TypeError, match="no levels"):
+        normal.levels()
 
 
 # -- seeds ------------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ import mesa
 import pytest
 
 import dmpsim
-from dmpsim.model import MODEL_SERIES, DMPMarket
 from dmpsim.experiments.scenario import load_scenario
+from dmpsim.model import MODEL_SERIES, DMPMarket
 
 FIXTURE = Path(__file__).parent / "fixtures" / "baseline_seed0_summary.json"
 

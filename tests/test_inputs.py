@@ -8,8 +8,8 @@ import pytest
 
 import dmpsim
 from dmpsim.errors import InputError
-from dmpsim.model.params import check_value, resolve
 from dmpsim.experiments.scenario import load_scenario, parse_overrides
+from dmpsim.model.params import check_value, resolve
 
 
 def write(tmp_path: Path, text: str, name: str = "bad.toml") -> Path:

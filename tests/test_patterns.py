@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dmpsim import patterns
+from dmpsim.experiments import patterns
 from dmpsim.model.params import CONTROL_PRESSURES, OUTPUT_PRESSURES
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from dmpsim.errors import InputError
+from dmpsim.experiments.scenario import load_scenario
 from dmpsim.model import DMPMarket
 from dmpsim.model.players import Dilemma, Offer, last_time, runway_months
-from dmpsim.experiments.scenario import load_scenario
 
 STEPS = 120
 

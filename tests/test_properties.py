@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 import dmpsim
-from dmpsim import metrics
+from dmpsim.experiments import tables as metrics
 from dmpsim.model.params import DIMENSIONS, FLAT, INDEPENDENT_KINDS, PRESSURE_TYPES
 
 PROPS = settings(max_examples=25, deadline=None, derandomize=True, database=None,

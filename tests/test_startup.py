@@ -114,7 +114,10 @@ def test_sweep_is_the_function_whatever_is_imported_first(first):
     ("dmpsim.patterns", "dmpsim.experiments.patterns", "PATTERN_FIGURES"),
     ("dmpsim.outputs", "dmpsim.io.atomic", "atomic_write_text"),
     ("dmpsim.outputs", "dmpsim.experiments.run_folder", "write_run"),
-    ("dmpsim.experiment", "dmpsim.experiments.design", "load_experiment"),
+    ("dmpsim.experiment", "dmpsim.experiments.files", "load_experiment"),
+    ("dmpsim.experiment", "dmpsim.experiments.design", "run_seed"),
+    ("dmpsim.experiment", "dmpsim.experiments.factors", "Factor"),
+    ("dmpsim.experiment", "dmpsim.experiments.samplers", "_factorial"),
     ("dmpsim.sweep", "dmpsim.io.sweep_folder", "read_results"),
 ])
 def test_moved_modules_warn_and_give_the_same_names(old, new, name):

@@ -22,20 +22,16 @@ import pytest
 
 import dmpsim
 from dmpsim.errors import InputError
-from dmpsim.experiments.design import load_experiment
-from dmpsim.experiments.tables import SUMMARY_KEYS
+from dmpsim.experiments import coordinator as coordinator_module
+from dmpsim.experiments.backends import ProcessBackend, RunLost, SerialBackend
+from dmpsim.experiments.coordinator import Coordinator
+from dmpsim.experiments.files import load_experiment
 from dmpsim.experiments.patterns import PATTERN_FIGURES
-from dmpsim.experiments.sweeps import (
-    Coordinator,
-    RunLost,
-    SerialBackend,
-    Store,
-    execute_run,
-    read_results,
-    result_columns,
-    simulate,
-    sweep,
-)
+from dmpsim.experiments.store import Store
+from dmpsim.experiments.sweeps import result_columns, sweep
+from dmpsim.experiments.tables import SUMMARY_KEYS
+from dmpsim.experiments.task import execute_run, simulate
+from dmpsim.io.sweep_folder import read_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -190,9 +186,9 @@ def test_workers_that_always_die_stop_the_sweep_without_marking_runs(tmp_path):
 
 def test_a_task_the_pool_never_delivers_is_run_again(reference, tmp_path, monkeypatch):
     """A lost task (never started, never finished, no worker dead) must not hang the sweep."""
-    sweep_module = sys.modules["dmpsim.experiments.sweeps"]   # `dmpsim.sweep` itself is the function
-    monkeypatch.setattr(sweep_module, "STALL_SECONDS", 1.0)
-    real_submit = sweep_module.ProcessBackend.submit
+    # The coordinator looks STALL_SECONDS up in its own module when it checks for a stall.
+    monkeypatch.setattr(coordinator_module, "STALL_SECONDS", 1.0)
+    real_submit = ProcessBackend.submit
     lost = []
 
     def submit_losing_run_7_once(self, tasks):
@@ -201,7 +197,7 @@ def test_a_task_the_pool_never_delivers_is_run_again(reference, tmp_path, monkey
             return Future()          # pending forever, as the undelivered task was
         return real_submit(self, tasks)
 
-    monkeypatch.setattr(sweep_module.ProcessBackend, "submit", submit_losing_run_7_once)
+    monkeypatch.setattr(ProcessBackend, "submit", submit_losing_run_7_once)
     runs, _ = reference
     result = sweep("smoke", backend="processes", workers=2, out=tmp_path, progress=False)
     assert lost == [7]

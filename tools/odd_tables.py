@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dmpsim import metrics
+from dmpsim.experiments import tables as metrics
 from dmpsim.model.params import COMMISSIONER_KINDS, KINDS, SCHEMA, P
 
 ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"

@@ -3,4 +3,5 @@
 
 from ._deprecated import moved
 
-__getattr__ = moved(__name__, "dmpsim.experiments.design")
+__getattr__ = moved(__name__, "dmpsim.experiments.design", "dmpsim.experiments.factors",
+                    "dmpsim.experiments.files", "dmpsim.experiments.samplers")

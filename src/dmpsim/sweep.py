@@ -5,4 +5,6 @@
 
 from ._deprecated import moved
 
-__getattr__ = moved(__name__, "dmpsim.experiments.sweeps")
+__getattr__ = moved(__name__, "dmpsim.experiments.sweeps", "dmpsim.experiments.coordinator",
+                    "dmpsim.experiments.store", "dmpsim.experiments.backends",
+                    "dmpsim.experiments.task", "dmpsim.io.sweep_folder", "dmpsim.io.parquet")

@@ -6,8 +6,8 @@ off (``mechanisms.<name> = false``, an arm named ``no_<name>``), all as one comp
 (`dmpsim.analysis.compare.compare`) with common random numbers: replication k of every arm runs
 with the same seed, so each knock-out's effect is estimated from per-replication differences.
 
-- *Effects.* For every summary key (`dmpsim.metrics.SUMMARY_KEYS`, which ends with the pattern
-  figures PT1-PT10 of `dmpsim.patterns`): the knock-out's mean, the full model's mean, the paired
+- *Effects.* For every summary key (`dmpsim.experiments.tables.SUMMARY_KEYS`, which ends with the pattern
+  figures PT1-PT10 of `dmpsim.experiments.patterns`): the knock-out's mean, the full model's mean, the paired
   difference knock-out minus full model with its 95% bootstrap interval, whether the interval
   excludes zero, the paired effect size d_z and Cohen's d.
 - *Skipped.* A mechanism the scenario already switches off has nothing to knock out; it is left
@@ -36,11 +36,11 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
+from ..experiments.scenario import Scenario, load_scenario
 from ..experiments.tables import SUMMARY_KEYS
-from ..model.params import MECHANISMS, did_you_mean
 from ..io.atomic import atomic_write_csv, atomic_write_parquet, atomic_write_text
 from ..io.provenance import jsonable
-from ..experiments.scenario import Scenario, load_scenario
+from ..model.params import MECHANISMS, did_you_mean
 from . import stats
 from .compare import Comparison, compare, write_outputs
 from .report import analysis_versions, shell_command
@@ -151,7 +151,7 @@ def ablate(scenario: str | Path | Scenario = "baseline", *,
         replications: runs per arm (replication k of every arm shares a seed); at least 2.
         seed: the experiment seed every run's seed derives from.
         steps: months per run (default: the scenario's ``run.steps``).
-        backend, workers, scheduler: as for `dmpsim.sweep.sweep`.
+        backend, workers, scheduler: as for `dmpsim.sweep`.
         out: output folder (default ``results/ablate/<scenario>``); the sweep goes to
             ``out/sweep``.
         resume: finish (or reuse) the sweep already in ``out/sweep``.

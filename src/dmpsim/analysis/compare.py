@@ -1,18 +1,19 @@
 """Scenario comparison with common random numbers: runs, statistics and the files they give.
 
 `compare(["large_firm_entry", "price_only_tender", ...], replications=20)` turns the scenarios
-into one sweep (`dmpsim.sweep.sweep`) and analyses it:
+into one sweep (`dmpsim.sweep`) and analyses it:
 
 - *The design.* Each scenario is a point of a ``tuples`` design based on the baseline scenario.
   A point sets every dotted key on which the scenarios differ to that scenario's effective value
   (so every run has exactly its scenario's parameters); ``run.steps`` is left out and all runs
   last the same number of months (``steps``, by default the baseline's ``run.steps``).
 - *Common random numbers.* With ``common_random_numbers = true`` replication ``k`` of every
-  scenario runs with the same seed (`dmpsim.experiment.run_seed`), so the scenarios meet the same
-  commissioners, practitioners and chance events as far as their rules let them, and their
-  difference is estimated from per-replication differences (`stats.paired_difference`): much
-  narrower intervals than independent runs give for the same number of runs.
-- *Statistics.* For every summary key (`dmpsim.metrics.SUMMARY_KEYS`): each scenario's mean
+  scenario runs with the same seed (`dmpsim.experiments.design.run_seed`), so the scenarios
+  meet the same commissioners, practitioners and chance events as far as their rules let them,
+  and their difference is estimated from per-replication differences
+  (`stats.paired_difference`): much narrower intervals than independent runs give for the same
+  number of runs.
+- *Statistics.* For every summary key (`dmpsim.experiments.tables.SUMMARY_KEYS`): each scenario's mean
   with a 95% bootstrap interval, the paired difference from the baseline with its interval, the
   paired effect size ``d_z`` and Cohen's ``d`` (`stats.compare_table`, plus ``cohens_d``), and a
   flag when the interval of the difference excludes zero. With ``common_random_numbers=False``
@@ -43,12 +44,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..experiments.design import parse_experiment
+from ..experiments.files import parse_experiment
+from ..experiments.scenario import Scenario, bundled_names, load_scenario
 from ..experiments.tables import SUMMARY_KEYS
-from ..model.params import FLAT, KINDS, PRESSURE_TYPES, RESPONSES
 from ..io.atomic import atomic_write_csv, atomic_write_parquet, atomic_write_text
 from ..io.provenance import jsonable
-from ..experiments.scenario import Scenario, bundled_names, load_scenario
+from ..model.params import FLAT, KINDS, PRESSURE_TYPES, RESPONSES
 from . import stats
 from .report import analysis_versions, shell_command
 from .results import MAIN_METRICS, Comparison
@@ -214,7 +215,7 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
         baseline: the scenario the others are compared with (default: the first).
         seed: the experiment seed every run's seed derives from.
         steps: months per run (default: the baseline's ``run.steps``).
-        backend, workers, scheduler: as for `dmpsim.sweep.sweep`.
+        backend, workers, scheduler: as for `dmpsim.sweep`.
         out: output folder (default ``results/compare/<names>``); the sweep goes to ``out/sweep``.
         resume: finish (or reuse) the sweep already in ``out/sweep``.
         progress: progress bar (default: when stderr is a terminal).

@@ -36,9 +36,10 @@ import pandas as pd
 
 from ..errors import InputError
 from ..experiments.tables import SUMMARY_KEYS
-from ..model.params import FLAT, did_you_mean
 from ..io.atomic import atomic_write_csv, atomic_write_text
 from ..io.provenance import jsonable
+from ..io.sweep_folder import SweepFolder, read_results
+from ..model.params import FLAT, did_you_mean
 from .prim import PrimBox, prim_boxes
 from .report import analysis_versions, shell_command
 from .results import Discovery
@@ -50,8 +51,6 @@ __all__ = ["Discovery", "discover", "read_sweep"]
 
 def read_sweep(results_dir: str | Path) -> tuple[Path, pd.DataFrame, dict[str, Any]]:
     """The sweep folder, its runs (finished or not) and its manifest ({} if none)."""
-    from ..experiments.sweeps import read_results
-
     folder = Path(results_dir)
     if not folder.is_dir():
         raise InputError("no such folder" if not folder.exists() else "is not a folder",
@@ -59,9 +58,7 @@ def read_sweep(results_dir: str | Path) -> tuple[Path, pd.DataFrame, dict[str, A
     if not (folder / "runs.parquet").exists() and not (folder / "parts").is_dir() \
             and (folder / "sweep" / "runs.parquet").exists():
         folder = folder / "sweep"
-    from ..experiments.sweeps import Store
-
-    if not Store(folder).has_results():
+    if not SweepFolder(folder).has_results():
         raise InputError("holds no sweep results (runs.parquet); run `dmpsim sweep` first",
                          source=str(results_dir))
     runs = read_results(folder)     # a corrupt file is named, with what to do

@@ -2,7 +2,7 @@
 
 `run_sensitivity("morris_screening", method="morris")` takes an experiment's varied parameters
 (ranges or distributions), makes a Sobol' or Morris design of them, runs it through
-`dmpsim.sweep.sweep` on any backend, and analyses each output with
+`dmpsim.sweep` on any backend, and analyses each output with
 `dmpsim.analysis.sensitivity.analyze` and `convergence`.
 
 - *The design.* An experiment whose design is already the method asked for is run as it is
@@ -50,11 +50,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..experiments.design import Experiment, load_experiment, parse_experiment
+from ..experiments.design import Experiment
+from ..experiments.files import load_experiment, parse_experiment
 from ..experiments.tables import SUMMARY_KEYS
-from ..model.params import FLAT, did_you_mean
 from ..io.atomic import atomic_write_csv, atomic_write_parquet, atomic_write_text
 from ..io.provenance import jsonable
+from ..model.params import FLAT, did_you_mean
 from . import sensitivity
 from .report import analysis_versions, shell_command
 from .results import MAIN_INDEX, SensitivityResult
@@ -189,7 +190,7 @@ def _outputs(outputs: Sequence[str] | None) -> list[str]:
     for key in chosen:
         if key not in SUMMARY_KEYS:
             raise InputError(f"unknown output {key!r}{did_you_mean(key, list(SUMMARY_KEYS))}; "
-                             "outputs are summary keys (dmpsim.metrics.SUMMARY_KEYS)",
+                             "outputs are summary keys (dmpsim.experiments.tables.SUMMARY_KEYS)",
                              key="--outputs")
     if len(set(chosen)) != len(chosen):
         raise InputError("lists an output more than once", key="--outputs")
@@ -225,12 +226,12 @@ def run_sensitivity(experiment: str | Path | Experiment | dict[str, Any], *,
         samples: Sobol' base samples (power of two) or Morris trajectories; rebuilds the design.
         replications, steps: override the experiment's.
         outputs: summary keys to analyse (default `DEFAULT_OUTPUTS`).
-        backend, workers, scheduler, resume, progress: as for `dmpsim.sweep.sweep`.
+        backend, workers, scheduler, resume, progress: as for `dmpsim.sweep`.
         out: output folder (default ``results/sensitivity/<experiment>-<method>``).
         seed: seed of SALib's bootstrap of the confidence intervals.
         write, figures: write files (and draw figures) into `out`.
         command: the command line the report prints (default: the equivalent CLI call).
-        work: the function each run calls (`dmpsim.sweep.sweep`'s ``work``; default the
+        work: the function each run calls (`dmpsim.sweep`'s ``work``; default the
             model). For tests with a known response surface.
     """
     from ..experiments.sweeps import sweep

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..experiments.scenario import bundled_names, load_scenario
 from ..model import DMPMarket
 from ..model.params import FLAT
-from ..experiments.scenario import bundled_names, load_scenario
 
 USE_SCENARIO = "scenario's value"
 """The first option of every lever: keep the value the scenario gives."""

@@ -1,7 +1,7 @@
 """The app's running log: what happened in the market, in plain words.
 
 Pure functions turn one pressure episode (a row of the episode table, columns
-`dmpsim.metrics.EPISODE_COLUMN_DOCS`) or one market event into a sentence, e.g.
+`dmpsim.experiments.tables.EPISODE_COLUMN_DOCS`) or one market event into a sentence, e.g.
 
     episode_sentence("large_firm", "experts_information", "comply", "none", "complied", "national")
     -> "A large firm complied with a demand to choose the expert witnesses and the information
@@ -67,7 +67,7 @@ def level_words(level: str | None) -> str:
 
 def episode_sentence(kind: str, pressure: str, response: str, reply: str, outcome: str,
                      level: str | None = None) -> str:
-    """One pressure episode in plain words (see `dmpsim.metrics.EPISODE_COLUMN_DOCS`)."""
+    """One pressure episode in plain words (see `dmpsim.experiments.tables.EPISODE_COLUMN_DOCS`)."""
     subject = who(kind)
     where = f" ({level_words(level)})" if level else ""
     if pressure == "stakeholder":

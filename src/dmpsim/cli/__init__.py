@@ -40,8 +40,8 @@ def _fmt(template: str, value: object) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .. import run
-    from ..io.atomic import check_out_folder
     from ..experiments.run_folder import write_run
+    from ..io.atomic import check_out_folder
     from ..viz.run import overview_figure
 
     if args.out:
@@ -106,7 +106,7 @@ def resume_command(args: argparse.Namespace, out: Path) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from ..experiments.design import load_experiment
+    from ..experiments.files import load_experiment
     from ..experiments.sweeps import sweep
 
     for flag, given in (("--retry-errors", args.retry_errors),
@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list the bundled scenarios")
     p.set_defaults(func=cmd_scenarios)
 
-    from ..experiments.sweeps import BACKENDS
+    from ..experiments.backends import BACKENDS
 
     p = sub.add_parser("sweep", help="run an experiment: many runs over a design, streamed to disk",
                        description="Run every (design point, replication) of an experiment file "

@@ -43,7 +43,7 @@ def _true(value: Any) -> bool:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    from ..experiments.sweeps import BACKENDS
+    from ..experiments.backends import BACKENDS
 
     p.add_argument("--backend", choices=BACKENDS, default=None,
                    help="serial, processes (default) or dask (default with --scheduler)")
@@ -152,8 +152,8 @@ def cmd_ablate(args: argparse.Namespace) -> int:
 
     from ..analysis.ablate import ABLATION_METRICS, PATTERNS, ablate, default_out, parse_mechanisms
     from ..analysis.report import fmt_ci, fmt_number, shell_command
-    from ..model.params import MECHANISMS
     from ..experiments.scenario import load_scenario
+    from ..model.params import MECHANISMS
 
     chosen = parse_mechanisms(args.mechanisms)
     scenario = load_scenario(args.scenario, args.set or None)

@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import tables
 from ..errors import InputError
 from ..model import DMPMarket
 from ..model.params import is_numpy_bool
+from . import tables
 from .scenario import Scenario, load_scenario
 
 
@@ -22,7 +22,7 @@ class RunResult:
 
     `model` has one row per step, `contracts` one per contract, `episodes` one per pressure
     episode and `practitioners` one per practitioner per year; `summary` holds scalars over the
-    run. Column and key meanings are in `dmpsim.metrics`.
+    run. Column and key meanings are in `dmpsim.experiments.tables`.
     """
 
     model: pd.DataFrame

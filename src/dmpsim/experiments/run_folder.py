@@ -10,13 +10,10 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import pandas as pd
 
 from ..errors import InputError
 from ..io.atomic import atomic_write_csv, atomic_write_parquet, atomic_write_text, check_out_folder

@@ -26,11 +26,11 @@ RESERVED = {"description", "name"}
 
 def bundled_dir(kind: str = "scenarios") -> Path:
     """Where the bundled scenario (or experiment) files are: in the wheel, or in the source tree."""
-    here = Path(__file__).resolve().parent
-    installed = here / "_bundled" / kind
+    package = Path(__file__).resolve().parent.parent   # dmpsim/, this module being in experiments/
+    installed = package / "_bundled" / kind
     if installed.is_dir():
         return installed
-    return here.parent.parent / kind
+    return package.parent.parent / kind
 
 
 def bundled_names(kind: str = "scenarios") -> list[str]:

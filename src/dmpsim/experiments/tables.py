@@ -203,7 +203,7 @@ def _share(part: float, whole: float) -> float:
 def summarise(model: DMPMarket, contracts: pd.DataFrame, episodes: pd.DataFrame,
               practitioners: pd.DataFrame, series: pd.DataFrame) -> dict[str, Any]:
     """Scalars over the whole run (the keys and meanings of `SUMMARY_KEYS`), the pattern
-    figures PT1-PT10 last (`dmpsim.patterns.run_patterns`)."""
+    figures PT1-PT10 last (`dmpsim.experiments.patterns.run_patterns`)."""
     completed = contracts[contracts["status"] == "completed"]
     final5 = completed[completed["end_step"] > model.steps - 60]
     n_ep = len(episodes)

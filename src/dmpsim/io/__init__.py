@@ -1,2 +1,3 @@
-"""Files: atomic writing, provenance (library versions, JSON-safe values) and reading result
-folders. Below the experiments layer, which writes through it; knows nothing of the model."""
+"""Files: atomic writing, provenance (library versions, JSON-safe values), Parquet tables, and
+reading result folders (a sweep folder's layout: `sweep_folder`). Below the experiments layer,
+which writes through it; knows nothing of the model."""

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
+from .sweep_folder import read_results
 
 __all__ = ["GROUP_COLUMN", "RUN_COLUMNS", "ResultsData", "load_results", "run_column"]
 
@@ -135,10 +136,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 
 def _read_partial_sweep(folder: Path, source: str) -> ResultsData:
     """A sweep that has not finished (interrupted, or still running): its part files, read as
-    `dmpsim discover` reads them (`dmpsim.sweep.read_results`)."""
-    # TODO(issue 11): io must not import experiments
-    from ..experiments.sweeps import read_results
-
+    `dmpsim discover` reads them (`read_results`)."""
     runs = read_results(folder)
     if runs.empty:
         raise InputError("the sweep's part files hold no runs yet", source=source)

@@ -5,8 +5,9 @@ This table is the single source of truth for what a scenario may set. The defaul
 cites the paper passage or published figure behind each value; a test checks that every key here
 is documented there.
 
-The core model reads typed, frozen parameter sections built by `build_params`; it
-never reads files. Scenario files and `--set` overrides are handled in `dmpsim.scenario`. Knock-out switches of the mechanisms (ODD §7.12) are the `mechanisms` section.
+The core model reads typed, frozen parameter sections built by `build_params`; it never reads
+files. Scenario files and `--set` overrides are handled in `dmpsim.experiments.scenario`. Knock-out
+switches of the mechanisms (ODD §7.12) are the `mechanisms` section.
 """
 
 from __future__ import annotations

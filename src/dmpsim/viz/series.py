@@ -1,7 +1,7 @@
 """Figures of series over time: one run, replications with bands, or scenarios side by side.
 
 Time-series inputs ("series") are long tables with a `step` column (month, from 1), the columns
-of the model table (`dmpsim.metrics.MODEL_COLUMN_DOCS`), and, when they hold several runs, a run
+of the model table (`dmpsim.experiments.tables.MODEL_COLUMN_DOCS`), and, when they hold several runs, a run
 identity column: `run_id`, else `replication`, else `seed`. A `scenario` column, when present,
 splits the rows into groups drawn side by side (a comparison). Builders also accept a mapping
 from group label to such a table. Each returns a matplotlib `Figure`, not yet saved

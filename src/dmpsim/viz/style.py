@@ -106,7 +106,7 @@ PRESSURE_LABELS = {
     "stakeholder": "Third-party stakeholders",
 }
 
-#: Short axis labels, with units, for summary keys (`dmpsim.metrics.SUMMARY_KEYS`) and model
+#: Short axis labels, with units, for summary keys (`dmpsim.experiments.tables.SUMMARY_KEYS`) and model
 #: columns; anything not listed is labelled with its own name.
 METRIC_LABELS = {
     "integrity_mean": "Mean integrity (0-1)",

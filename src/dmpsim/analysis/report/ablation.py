@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...experiments.patterns import PATTERN_FIGURES
 from ...experiments.tables import SUMMARY_KEYS
 from ...model.params import MECHANISMS
-from ...experiments.patterns import PATTERN_FIGURES
 from ...viz.style import metric_label
 from ..results import ABLATION_METRICS, HEADLINE, PATTERNS, Ablation
 from .document import (
@@ -139,7 +139,7 @@ def build_report(result: Ablation, with_figure: bool, found: dict[str, str]) -> 
         "pooled run-to-run standard deviation (how large; 0.2 small, 0.5 medium, 0.8 large).",
         "Shares and scores run from 0 to 1; counts are per run; field experience is in "
         "processes' worth of experience held by active organisations at the end; PT1-PT10 are "
-        "the pattern figures of `dmpsim.patterns` (a missing value: the run had nothing to "
+        "the pattern figures of `dmpsim.experiments.patterns` (a missing value: the run had nothing to "
         "measure, e.g. no withdrawal for PT7).",
     ])
 
