@@ -8,11 +8,10 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("DMPSIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying hosts this machine cannot reach.

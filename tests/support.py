@@ -1,14 +1,46 @@
-"""Helpers shared by several test files (not a test module): the CLI run in-process, and the
-check that an HTML report is self-contained."""
+"""Helpers shared by test files in several folders (not a test module): where the repository is,
+whether the app extra is installed, the source paper when it is beside the repository, the CLI run
+in-process, and the check that an HTML report is self-contained.
+
+Import it as `from support import ...` from any folder under tests/ (tests/conftest.py puts
+tests/ on the path)."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from dmpsim.cli import main
+
+# The top of the repository (this file is tests/support.py): scenarios/, docs/, benchmarks/ ...
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+# The classroom app's extra (`pip install 'dmpsim[app]'`): Solara and Mesa's SolaraViz.
+APP_MODULES = ("solara", "ipyvuetify", "mesa.visualization")
+HAS_APP = all(importlib.util.find_spec(m) is not None for m in APP_MODULES)
+needs_app = pytest.mark.skipif(not HAS_APP, reason="needs the app extra: pip install 'dmpsim[app]'")
+# The dask extra (`pip install 'dmpsim[dask]'`, also in the test extra): the dask backend.
+HAS_DASK = importlib.util.find_spec("distributed") is not None
+needs_dask = pytest.mark.skipif(not HAS_DASK,
+                                reason="needs the dask extra: pip install 'dmpsim[dask]'")
+
+# The paper the model is built from, quoted verbatim in docs/ODD.md and docs/teaching.md. It is
+# not part of the repository; the quote checks skip when it is not beside it.
+PAPER = "parry-2023-integrity-challenges.txt"
+
+
+def paper_text() -> str | None:
+    """The source paper's text, or None when it is not beside the repository."""
+    for folder in (ROOT.parent / "shared" / "seed", Path("/work/shared/seed")):
+        if (folder / PAPER).is_file():
+            return (folder / PAPER).read_text(encoding="utf-8")
+    return None
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:

@@ -48,7 +48,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT
+
 SRC = ROOT / "src"
 PACKAGE = "dmpsim"
 

@@ -8,13 +8,13 @@ SolaraViz) and is skipped without it.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import io
 import math
 import os
 
 import numpy as np
 import pytest
+from support import HAS_APP, ROOT, needs_app, paper_text
 
 from dmpsim.app import narrate, views
 from dmpsim.app.levers import (
@@ -32,11 +32,8 @@ from dmpsim.experiments.scenario import bundled_names, load_scenario
 from dmpsim.model.params import PRESSURE_TYPES
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-HAS_APP = all(importlib.util.find_spec(m) is not None
-              for m in ("solara", "ipyvuetify", "mesa.visualization"))
 # Mesa 3.3's ComponentsView has an early return before a hook; Solara warns about it (harmless).
 pytestmark = pytest.mark.filterwarnings("ignore:.*found despite early return:UserWarning")
-needs_app = pytest.mark.skipif(not HAS_APP, reason="needs the app extra: pip install 'dmpsim[app]'")
 
 
 def run_to(model: ClassroomMarket, month: int) -> ClassroomMarket:
@@ -237,28 +234,22 @@ def _normalise(text: str) -> str:
 
 def test_teaching_guide_quotes_the_paper_verbatim():
     import re
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
-    guide = (root / "docs" / "teaching.md").read_text(encoding="utf-8")
+    guide = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
     for heading in ("## What is it?", "## How it works", "## How to use it", "## Things to notice",
                     "## Things to try", "## Extending the model", "### Lesson 1", "### Lesson 2",
                     "### Lesson 3"):
         assert heading in guide
-    paper = next((p for p in (root.parent / "shared" / "seed" / PAPER, Path("/work/shared/seed") / PAPER)
-                  if p.is_file()), None)
+    paper = paper_text()
     if paper is None:
         pytest.skip("the source paper is not beside the repository")
-    body = _normalise(paper.read_text(encoding="utf-8"))
+    body = _normalise(paper)
     text = re.sub(r"\n\s*>\s*", "\n", guide)          # block quotes
     quotes = [q for block in re.findall(r"\[P: (.*?)\]", text, flags=re.S)
               for q in re.findall(r'"([^"]+)"', block)]
     assert len(quotes) >= 15
     for quote in quotes:
         assert _normalise(quote) in body, quote
-
-
-PAPER = "parry-2023-integrity-challenges.txt"
 
 
 # -- the pictures -------------------------------------------------------------------------------

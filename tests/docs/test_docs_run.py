@@ -48,11 +48,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-DOCS = [REPO / "README.md",
-        *sorted(p for p in (REPO / "docs").glob("*.md") if p.name != "ODD.md")]
+DOCS = [ROOT / "README.md",
+        *sorted(p for p in (ROOT / "docs").glob("*.md") if p.name != "ODD.md")]
 DOC_STEPS = 72          # six years: large firms (entering in year 5) are in the runs
 COMMAND_TIMEOUT = 240   # seconds; a command that takes longer "hangs"
 OPTIONAL_MODULES = {"dask_jobqueue"}   # documented as a separate install
@@ -61,13 +61,13 @@ CLUSTER = re.compile(r"\bHOST\b|scheduler-file|scheduler\.json|\bsrun\b|\bsalloc
 MARKER = re.compile(r"<!--\s*doc-test:\s*([\w-]+)")
 
 SHIM = '''
-"""Small sizes for the documentation test (tests/test_docs_run.py); not part of dmpsim."""
+"""Small sizes for the documentation test (tests/docs/test_docs_run.py); not part of dmpsim."""
 import os
 
 STEPS = int(os.environ["DMPSIM_DOC_STEPS"])
 REPLICATIONS = 2
 RUNS = 48
-SAMPLES = {"sobol": 4, "lhs": 16, "morris": 4}
+SAMPLES = {"sobol": 4, "lhs": 16, "morris": 4, "random": 16}
 
 
 def _install():
@@ -274,7 +274,7 @@ def _sandbox(tmp_path: Path) -> tuple[Path, Path, Path]:
     box = tmp_path / "project"
     box.mkdir()
     for name in ("scenarios", "experiments"):
-        shutil.copytree(REPO / name, box / name)
+        shutil.copytree(ROOT / name, box / name)
     (box / ".venv").symlink_to(VENV_BIN.parent, target_is_directory=True)
     shim = tmp_path / "shim"
     shim.mkdir()
@@ -321,7 +321,7 @@ def _expected_outputs(command: str) -> list[str]:
 
 
 def _where(doc: Path, step: Step) -> str:
-    return f"{doc.relative_to(REPO)}:{step.line}"
+    return f"{doc.relative_to(ROOT)}:{step.line}"
 
 
 def _tail(text: str, n: int = 25) -> str:
@@ -334,7 +334,7 @@ def run_shell(doc: Path, step: Step, box: Path, env: dict[str, str]) -> None:
         return
     if step.mode == "make":
         target = shlex.split(step.text, comments=True)[1:]
-        done = subprocess.run(["make", "-n", *target], cwd=REPO, capture_output=True, text=True,
+        done = subprocess.run(["make", "-n", *target], cwd=ROOT, capture_output=True, text=True,
                               timeout=60)
         assert done.returncode == 0, f"{where}: `{step.text}`: no such make target\n{done.stderr}"
         return
@@ -489,7 +489,7 @@ def test_every_document_has_steps_and_markers_are_known():
         assert steps, f"{doc.name}: no commands or blocks found"
         for match in MARKER.finditer(doc.read_text(encoding="utf-8")):
             assert match.group(1) in ("fragment", "needs-cluster"), (doc.name, match.group(0))
-    readme = {s.text for s in extract(REPO / "README.md") if s.kind == "shell"}
+    readme = {s.text for s in extract(ROOT / "README.md") if s.kind == "shell"}
     assert ".venv/bin/dmpsim sweep smoke" in {c.split("#")[0].strip() for c in readme}
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import json
 import os
 import shutil
@@ -32,23 +31,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from support import needs_app, run_cli
 
 import dmpsim
-from dmpsim.cli import main
 from dmpsim.io.sweep_folder import read_results
 
 LINUX = sys.platform.startswith("linux")
 needs_linux = pytest.mark.skipif(not LINUX, reason="reads /proc for process trees")
 
 
-def cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(argv)
-        except SystemExit as exc:
-            status = exc.code
-    return status, out.getvalue(), err.getvalue()
+cli = run_cli
 
 
 def one_line(stderr: str) -> str:
@@ -98,19 +90,6 @@ def wait_gone(pids: set[int], seconds: float) -> set[int]:
 
 
 # -- the app ------------------------------------------------------------------------------------
-
-def _has_app() -> bool:
-    try:
-        from dmpsim.app.server import check_app_installed
-
-        check_app_installed()
-    except Exception:  # noqa: BLE001
-        return False
-    return True
-
-
-needs_app = pytest.mark.skipif(not _has_app(), reason="needs the app extra")
-
 
 def _listen_at_once(port: int) -> None:
     """What a restarted server does: listen on the port (SO_REUSEADDR, as uvicorn binds)."""
@@ -281,9 +260,9 @@ def test_a_bad_part_is_named_with_what_to_do(half_done, damage, tmp_path):
     assert runs["run_id"].tolist() == list(range(24)) and (runs["status"] == "ok").all()
 
 
-def test_a_finished_sweep_with_a_truncated_table_is_not_done(tmp_path):
-    out = tmp_path / "done"
-    first = dmpsim.sweep("smoke", backend="serial", out=out, progress=False)
+def test_a_finished_sweep_with_a_truncated_table_is_not_done(smoke_sweep, finished_smoke,
+                                                              tmp_path):
+    out, first = finished_smoke, smoke_sweep        # tests/experiments/conftest.py
     series = pd.read_parquet(out / "series.parquet")
     _truncate(out / "series.parquet")
     status, _, stderr = cli(["sweep", "smoke", "--out", str(out), "--resume", "--quiet"])

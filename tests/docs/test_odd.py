@@ -18,12 +18,12 @@ import random
 import re
 import unicodedata
 from dataclasses import astuple
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import odd_tables as docs  # tools/ is put on the path by tests/conftest.py
 import pytest
+from support import ROOT, paper_text
 
 from dmpsim.experiments.scenario import bundled_names
 from dmpsim.model import (
@@ -40,9 +40,7 @@ from dmpsim.model import (
 from dmpsim.model.market import DMPMarket
 from dmpsim.model.params import CONTROL_PRESSURES, FLAT, MECHANISMS, PRESSURE_TYPES, SCHEMA
 
-ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"
-PAPER = "parry-2023-integrity-challenges.txt"
 
 
 @pytest.fixture(scope="module")
@@ -218,15 +216,8 @@ def _normalise(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().lower()
 
 
-def _paper() -> str | None:
-    for folder in (ROOT.parent / "shared" / "seed", Path("/work/shared/seed")):
-        if (folder / PAPER).is_file():
-            return (folder / PAPER).read_text(encoding="utf-8")
-    return None
-
-
 def test_paper_quotes_are_verbatim(text):
-    paper = _paper()
+    paper = paper_text()
     if paper is None:
         pytest.skip("the source paper is not beside the repository")
     body = _normalise(paper)

@@ -6,12 +6,11 @@ import json
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import mesa
 import pandas as pd
 import pytest
-from support import run_cli
+from support import ROOT, run_cli
 
 import dmpsim
 from dmpsim.cli import main
@@ -20,7 +19,6 @@ from dmpsim.experiments.scenario import bundled_dir, bundled_names
 from dmpsim.io.provenance import jsonable
 from dmpsim.model.params import DIMENSIONS, FLAT
 
-REPO = Path(__file__).resolve().parents[1]
 TABLES = ("model", "contracts", "episodes", "practitioners")
 
 REQUIRED_SUMMARY = (
@@ -170,7 +168,7 @@ def test_scenarios_lists_every_bundled_scenario_with_its_description(capsys):
 
 
 def test_validate_good_file(capsys):
-    status = main(["validate", str(REPO / "scenarios" / "baseline.toml")])
+    status = main(["validate", str(ROOT / "scenarios" / "baseline.toml")])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert "valid scenario 'baseline'" in captured.out

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from support import ROOT
 
 import dmpsim
 from dmpsim.errors import InputError
@@ -32,8 +33,6 @@ from dmpsim.experiments.sweeps import result_columns, sweep
 from dmpsim.experiments.tables import SUMMARY_KEYS
 from dmpsim.experiments.task import execute_run, simulate
 from dmpsim.io.sweep_folder import read_results
-
-ROOT = Path(__file__).resolve().parents[1]
 
 # Long enough (48 runs of ~30 ms on one worker) that a kill lands part-way through.
 KILL_EXPERIMENT = """
@@ -75,11 +74,10 @@ def comparable(table: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The smoke experiment run serially, in this process: what every other way must match."""
-    out = tmp_path_factory.mktemp("reference")
-    runs = sweep("smoke", backend="serial", out=out, progress=False)
-    return runs, pd.read_parquet(out / "series.parquet")
+def reference(smoke_sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The smoke experiment run serially, in this process (tests/experiments/conftest.py): what
+    every other way must match."""
+    return smoke_sweep, pd.read_parquet(Path(smoke_sweep.attrs["out"]) / "series.parquet")
 
 
 def test_serial_sweep_writes_the_documented_tables(reference, tmp_path):
@@ -261,25 +259,25 @@ def test_resume_retries_errors_only_when_asked_and_never_duplicates(reference, t
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "series.parquet"), series)
 
 
-def test_a_folder_is_never_mixed_with_another_sweep(tmp_path):
-    sweep("smoke", backend="serial", out=tmp_path, progress=False)
+def test_a_folder_is_never_mixed_with_another_sweep(finished_smoke):
+    out = finished_smoke                    # a finished serial sweep of smoke
     with pytest.raises(InputError, match="already holds a sweep of 'smoke'.*--resume"):
-        sweep("smoke", backend="serial", out=tmp_path, progress=False)
+        sweep("smoke", backend="serial", out=out, progress=False)
     changed = load_experiment("smoke").describe()   # same name, one value different
     table = {"description": "changed", "name": "smoke", "scenario": "classroom", "seed": 2,
              "replications": 4, "steps": 24,
              "parameters": {"procurement.rule": ["price", "quality"]}}
     assert changed["seed"] == 1
     with pytest.raises(InputError, match="different experiment"):
-        sweep(table, backend="serial", out=tmp_path, resume=True, progress=False)
+        sweep(table, backend="serial", out=out, resume=True, progress=False)
     # The model's source changed since the sweep started: refuse, unless told otherwise.
-    manifest_path = tmp_path / "manifest.json"
+    manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["model_code"] = "0" * 16
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(InputError, match="model's source changed"):
-        sweep("smoke", backend="serial", out=tmp_path, resume=True, progress=False)
-    sweep("smoke", backend="serial", out=tmp_path, resume=True, progress=False,
+        sweep("smoke", backend="serial", out=out, resume=True, progress=False)
+    sweep("smoke", backend="serial", out=out, resume=True, progress=False,
           allow_code_change=True)
 
 

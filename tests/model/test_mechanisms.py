@@ -1,9 +1,9 @@
 """Knock-outs (ODD §7.12): switching each mechanism off moves the outputs the paper ties it to,
 in the paper's direction, with a paired 95% interval that excludes zero.
 
-Runs come from the session fixture `ablation` (tests/conftest.py): 10 paired seeds, 20 years.
-Each row names the arm, the arm it is paired with, the output and the sign the paper implies
-for knocking the mechanism out.
+Runs come from the session fixture `ablation` (tests/model/conftest.py, made by
+tests/knockouts.py): 10 paired seeds, 20 years. Each row names the arm, the arm it is paired
+with, the output and the sign the paper implies for knocking the mechanism out.
 """
 
 from __future__ import annotations

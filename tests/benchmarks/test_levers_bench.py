@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from dmpsim.model.params import MECHANISMS
 
-PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "levers.py"
+PATH = ROOT / "benchmarks" / "levers.py"
 
 
 @pytest.fixture(scope="module")

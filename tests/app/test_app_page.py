@@ -5,23 +5,22 @@ a ▶ that is simply disabled when the run is over."""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 
 import pytest
 
+# The page's code (dmpsim.app.controls, dmpsim.app.app) is Solara through and through: without the
+# app extra the whole file is skipped, before it imports that code.
+pytest.importorskip("solara", reason="needs the app extra: pip install 'dmpsim[app]'")
+pytest.importorskip("ipyvuetify", reason="needs the app extra: pip install 'dmpsim[app]'")
+pytest.importorskip("mesa.visualization", reason="needs the app extra: pip install 'dmpsim[app]'")
+
 from dmpsim.app.controls import RESET_CUE, SPEEDS, applied, initial_choices, pending
 from dmpsim.app.levers import USE_SCENARIO, ClassroomMarket
-
-HAS_APP = all(importlib.util.find_spec(m) is not None
-              for m in ("solara", "ipyvuetify", "mesa.visualization"))
-needs_app = pytest.mark.skipif(not HAS_APP, reason="needs the app extra: pip install 'dmpsim[app]'")
 
 
 @pytest.fixture
 def page():
-    if not HAS_APP:
-        pytest.skip("needs the app extra")
     import ipyvuetify as v
     import solara
     from solara.widgets import HTML
@@ -56,7 +55,6 @@ def test_what_waits_for_reset():
     assert initial_choices("baseline")["oversight_board"] == USE_SCENARIO
 
 
-@needs_app
 def test_tabs_are_named_and_mesas_thread_controls_are_gone(page):
     tabs = [w.children[0] for w in page.rc.find(page.v.Tab).widgets]
     assert tabs == ["Watch the market", "Side by side", "Play"]
@@ -65,7 +63,6 @@ def test_tabs_are_named_and_mesas_thread_controls_are_gone(page):
     assert not page.rc.find(page.v.Checkbox, label="Use Threads").widgets
 
 
-@needs_app
 def test_a_changed_control_shows_the_reset_cue_until_reset(page):
     assert not page.html(RESET_CUE)
     page.select("Procurement rule").v_model = "price only"
@@ -80,7 +77,6 @@ def test_a_changed_control_shows_the_reset_cue_until_reset(page):
     assert "seed <b>7</b>" in readout and "price only" in readout
 
 
-@needs_app
 def test_play_keeps_the_chosen_pace(page):
     page.select("Speed of play").v_model = "4 months a second (ten years in 30 s)"
     assert SPEEDS["4 months a second (ten years in 30 s)"] == 4.0
@@ -92,7 +88,6 @@ def test_play_keeps_the_chosen_pace(page):
     assert 3 <= months <= 10, months
 
 
-@needs_app
 def test_the_end_of_a_run_leaves_a_disabled_play_button():
     import ipyvuetify as v
     import solara

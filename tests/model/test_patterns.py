@@ -1,10 +1,10 @@
 """Patterns PT1-PT10 of ODD §1, reproduced together by the default scenario over 10 seeds, and
 each weakened by knocking out the mechanism ODD §7.12 says produces it.
 
-Runs come from the session fixture `ablation` (tests/conftest.py): seeds 0-9, 20 years, paired
-across arms. Margins are the pattern's own words ("most", "rare", "the most frequent"), not the
-figures the model happens to give; docs/ODD.md §10 reports the figures
-(`python benchmarks/patterns_report.py`).
+Runs come from the session fixture `ablation` (tests/model/conftest.py, made by
+tests/knockouts.py): seeds 0-9, 20 years, paired across arms. Margins are the pattern's own words
+("most", "rare", "the most frequent"), not the figures the model happens to give; docs/ODD.md §10
+reports the figures (`python benchmarks/patterns_report.py`).
 """
 
 from __future__ import annotations

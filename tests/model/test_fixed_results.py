@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import math
 import sys
-from pathlib import Path
 
 import mesa
 import pytest
+from support import FIXTURES
 
 import dmpsim
 from dmpsim.experiments.scenario import load_scenario
 from dmpsim.model import MODEL_SERIES, DMPMarket
 
-FIXTURE = Path(__file__).parent / "fixtures" / "baseline_seed0_summary.json"
+FIXTURE = FIXTURES / "baseline_seed0_summary.json"
 
 
 def test_the_summary_of_baseline_seed_0_is_the_one_on_record():

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from support import assert_self_contained
+from support import ROOT, assert_self_contained
 
 import dmpsim
 from dmpsim.analysis.compare import MAIN_METRICS, compare
@@ -22,7 +22,6 @@ from dmpsim.experiments.design import run_seed
 from dmpsim.experiments.patterns import PATTERN_FIGURES
 from dmpsim.experiments.tables import SUMMARY_KEYS
 
-ROOT = Path(__file__).resolve().parents[1]
 STEPS = 24
 
 # The bundled classroom scenario with price-only tenders, as a scenario file.
