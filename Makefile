@@ -1,6 +1,6 @@
 # Two commands for a fresh machine with Python >= 3.11 and make:
 #   make run    install into .venv and run the default scenario
-#   make test   install into .venv (with test and app extras) and run the test suite
+#   make test   install into .venv (with the test, app and calibrate extras) and run the tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,app]"
+	$(BIN)/python -m pip install --quiet -e ".[test,app,calibrate]"
 	touch $(STAMP)
 
 run: $(STAMP)

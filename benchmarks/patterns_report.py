@@ -1,10 +1,10 @@
-"""Pattern figures PT1-PT10, measured as tests/test_patterns.py measures them.
+"""Pattern figures PT1-PT10, measured as tests/model/test_patterns.py measures them.
 
     python benchmarks/patterns_report.py               # print the report
     python benchmarks/patterns_report.py --update-odd  # also write it into docs/ODD.md
 
 Seeds 0-9, 20-year runs of `baseline`, `price_only_tender` and `quality_tender`, and the
-knock-out arms the pattern tests use (tests/conftest.py), run in parallel with paired seeds. For
+knock-out arms the pattern tests use (tests/knockouts.py), run in parallel with paired seeds. For
 each pattern it prints the figure per seed, its mean, the test's condition, and the figure with
 the mechanism that produces it knocked out. The figures are model outputs, not inputs;
 docs/ODD.md §10 holds the last report between <!-- BEGIN PATTERN FIGURES --> and
@@ -29,7 +29,7 @@ import dmpsim
 from dmpsim.experiments import patterns
 from dmpsim.model.params import CONTROL_PRESSURES, OUTPUT_PRESSURES
 
-SEEDS = range(10)  # tests/conftest.py: SEEDS
+SEEDS = range(10)  # tests/knockouts.py: SEEDS
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python benchmarks/patterns_report.py"
 ARMS = {

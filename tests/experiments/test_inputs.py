@@ -260,3 +260,14 @@ def test_a_funded_share_with_funding_is_accepted():
                               rng=0)
     commercial = [p for p in market.practitioners if p.kind == "independent_commercial"]
     assert commercial and all(p.has_safety_net for p in commercial)
+
+
+def test_a_folder_named_like_a_bundled_file_does_not_hide_it(tmp_path, monkeypatch):
+    """`dmpsim run baseline` in a folder that holds a `baseline/` results folder."""
+    from dmpsim.experiments.files import load_experiment
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "baseline").mkdir()
+    (tmp_path / "smoke").mkdir()
+    assert load_scenario("baseline").name == "baseline"
+    assert load_experiment("smoke").name == "smoke"

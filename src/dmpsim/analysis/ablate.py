@@ -21,7 +21,14 @@ with the same seed, so each knock-out's effect is estimated from per-replication
   ``runs.csv``, ``series.parquet``, ``comparison.json``) and ``sweep/``, which ``resume=True``
   finishes or reuses.
 
-The figure is drawn by `dmpsim.viz.ablation`, the report built by
+*Across a calibrated ensemble* (``ensemble=DIR``, ``--ensemble DIR``, as for `compare`):
+replication k of every arm takes ensemble member k's parameters and seed k, so each knock-out's
+effect is paired over the calibrated parameters too; the report then says, per knock-out and
+main output, in what share of the members the knock-out raises and lowers the output, with a
+figure of the effects' distribution over the members (``figures/ensemble_differences``), and
+the comparison's ``ensemble.csv`` has the shares, regrets and rankings of every summary key.
+
+The figures are drawn by `dmpsim.viz.ablation`, the report built by
 `dmpsim.analysis.report.ablation`; `Ablation` itself is defined in `dmpsim.analysis.results`.
 """
 
@@ -141,7 +148,8 @@ def ablate(scenario: str | Path | Scenario = "baseline", *,
            workers: int | None = None, scheduler: Any = None, out: str | Path | None = None,
            resume: bool = False, progress: bool | None = None,
            n_resamples: int = stats.DEFAULT_RESAMPLES, write: bool = True,
-           figures: bool = True, command: str | None = None) -> Ablation:
+           figures: bool = True, command: str | None = None,
+           ensemble: str | Path | None = None) -> Ablation:
     """Run `scenario` with each mechanism knocked out in turn, with common random numbers.
 
     Args:
@@ -161,6 +169,8 @@ def ablate(scenario: str | Path | Scenario = "baseline", *,
         figures: draw the figure (with `write`).
         command: the command line to print in the report (default: the equivalent
             ``dmpsim ablate`` call).
+        ensemble: a calibration's output folder: replication k of every arm takes its member
+            k and seed k (see `dmpsim.analysis.compare.compare`).
 
     Returns:
         An `Ablation`; its `table` has one row per (mechanism, summary key): knock-out minus
@@ -187,11 +197,14 @@ def ablate(scenario: str | Path | Scenario = "baseline", *,
         if steps is not None:
             parts += ["--steps", steps]
         parts += ["--out", out_dir]
+        if ensemble is not None:
+            parts += ["--ensemble", ensemble]
         command = shell_command(parts)
     comparison = compare(arms, replications=replications, baseline=arms[0].name, seed=seed,
                          steps=steps, backend=backend, workers=workers, scheduler=scheduler,
                          out=out_dir, resume=resume, progress=progress,
-                         n_resamples=n_resamples, write=False, command=command)
+                         n_resamples=n_resamples, write=False, command=command,
+                         ensemble=ensemble)
     result = Ablation(scenario=loaded, full=arms[0].name, mechanisms=on, skipped=skipped,
                       table=_long_table(comparison, arms[0].name, on), comparison=comparison,
                       out=out_dir, notes=notes + comparison.notes, command=command)
@@ -205,7 +218,7 @@ def ablate(scenario: str | Path | Scenario = "baseline", *,
 def write_ablation(result: Ablation, figures: bool = True) -> list[Path]:
     """Write the comparison's tables, ablation.csv/.parquet/.json, the figure and the report."""
     # Figure and report import matplotlib: only when files are written.
-    from ..viz.ablation import draw_figure
+    from ..viz.ablation import draw_ensemble_figure, draw_figure
     from .report.ablation import build_report
 
     out = result.out
@@ -214,9 +227,14 @@ def write_ablation(result: Ablation, figures: bool = True) -> list[Path]:
     files += [atomic_write_csv(result.table, out / "ablation.csv"),
               atomic_write_parquet(result.table, out / "ablation.parquet")]
     figure_files: list[Path] = []
+    ensemble_files: list[Path] = []
     if figures:
         figure_files = draw_figure(result, out / "figures" / "ablation")
         files += figure_files
+        if result.comparison.ensemble is not None:
+            ensemble_files = draw_ensemble_figure(result,
+                                                  out / "figures" / "ensemble_differences")
+            files += ensemble_files
     found = analysis_versions()
     meta = {
         "format": "dmpsim-ablate/1",
@@ -237,7 +255,12 @@ def write_ablation(result: Ablation, figures: bool = True) -> list[Path]:
         "notes": result.notes,
         "sweep": "sweep/",
     }
+    if result.comparison.ensemble_source is not None:
+        meta["ensemble"] = {**result.comparison.ensemble_source,
+                            "overridden": result.comparison.overridden(),
+                            "table": "ensemble.csv"}
     files.append(atomic_write_text(json.dumps(jsonable(meta), indent=2) + "\n",
                                    out / "ablation.json"))
-    files += build_report(result, bool(figure_files), found).write(out)
+    files += build_report(result, bool(figure_files), found,
+                          ensemble_figure=bool(ensemble_files)).write(out)
     return files

@@ -27,6 +27,18 @@ into one sweep (`dmpsim.sweep`) and analyses it:
   (``manifest.json``, ``runs.parquet``, ``series.parquet``), which ``resume=True`` finishes or
   reuses.
 
+*Across a calibrated ensemble* (``ensemble=DIR``, ``--ensemble DIR``: the output folder of
+``dmpsim calibrate``, see `dmpsim.experiments.ensemble`): replication ``k`` of every scenario
+takes ensemble member ``k``'s values of the calibrated parameters *and* seed ``k``, so the
+differences are paired over the uncertain parameters and the random numbers alike (common
+random numbers are then required). A parameter the scenarios set differently keeps each
+scenario's value (the report names such calibrated parameters). Besides the tables above, the
+comparison then gives, per summary key, in how much of the ensemble each scenario beats the
+baseline, its regret (shortfall from the best scenario, member by member) and whether the
+scenarios rank alike in every member (`dmpsim.analysis.ensemble.ensemble_table`, with the
+directions of `dmpsim.analysis.results.BETTER`), written as ``ensemble.csv``, with a figure of
+each difference's distribution over the ensemble (``figures/ensemble_differences``).
+
 The figures are drawn by `dmpsim.viz.comparison`, the report built by
 `dmpsim.analysis.report.compare`; `Comparison` itself is defined in `dmpsim.analysis.results`.
 """
@@ -44,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..experiments.ensemble import Ensemble, load_ensemble
 from ..experiments.files import parse_experiment
 from ..experiments.scenario import Scenario, bundled_names, load_scenario
 from ..experiments.tables import SUMMARY_KEYS
@@ -51,11 +64,12 @@ from ..io.atomic import atomic_write_csv, atomic_write_parquet, atomic_write_tex
 from ..io.provenance import jsonable
 from ..model.params import FLAT, KINDS, PRESSURE_TYPES, RESPONSES
 from . import stats
+from .ensemble import ensemble_table
 from .report import analysis_versions, shell_command
-from .results import MAIN_METRICS, Comparison
+from .results import BETTER, MAIN_METRICS, Comparison
 
-__all__ = ["MAIN_METRICS", "SERIES_COLUMNS", "Comparison", "compare", "independent_table",
-           "parameter_differences"]
+__all__ = ["BETTER", "MAIN_METRICS", "SERIES_COLUMNS", "Comparison", "compare",
+           "independent_table", "parameter_differences"]
 
 #: Per-month series kept for the band figures and for ``dmpsim plot``.
 SERIES_COLUMNS = ("contracts_completed", "integrity", "pressure_share",
@@ -123,11 +137,13 @@ def _fixed_values(ref: str, scenario: Scenario, keys: Sequence[str]) -> dict[str
 
 def build_experiment(refs: Sequence[str | Path | Scenario], scenarios: Sequence[Scenario],
                      base: int, keys: list[str], *, replications: int, seed: int, steps: int,
-                     common_random_numbers: bool) -> dict[str, Any]:
+                     common_random_numbers: bool,
+                     ensemble: str | Path | None = None) -> dict[str, Any]:
     """The comparison as an experiment dict: one ``tuples`` design point per scenario.
 
     The baseline's file is the experiment's base scenario; values all the scenarios share but
-    that file does not set (a Scenario object's overrides) go in ``[set]``."""
+    that file does not set (a Scenario object's overrides) go in ``[set]``. With `ensemble`
+    (a calibration's folder, made absolute here) replication k takes its member k."""
     points = []
     for scenario in scenarios:
         values = scenario.effective()
@@ -146,6 +162,8 @@ def build_experiment(refs: Sequence[str | Path | Scenario], scenarios: Sequence[
     fixed = _fixed_values(ref, scenarios[base], keys)
     if fixed:   # only then, so that a comparison of files keeps its experiment (and --resume)
         table["set"] = fixed
+    if ensemble is not None:
+        table["ensemble"] = str(Path(ensemble).expanduser().resolve())
     table["design"] = {"type": "tuples", "points": points}
     table["outputs"] = {"series": True, "interval": 1, "columns": list(SERIES_COLUMNS)}
     return table
@@ -192,6 +210,45 @@ def independent_table(df: pd.DataFrame, metrics: Sequence[str], baseline: str,
     return table
 
 
+# -- the ensemble ------------------------------------------------------------------------------
+
+def check_ensemble(folder: str | Path, replications: int, seed: int) -> Ensemble:
+    """The calibration in `folder`, checked before anything runs; a problem is one line naming
+    ``--ensemble``."""
+    if not isinstance(folder, str | Path) or not str(folder).strip():
+        raise InputError(f"expected the output folder of dmpsim calibrate, got {folder!r}",
+                         key="--ensemble")
+    path = Path(folder).expanduser().resolve()
+    return load_ensemble(path, replications, seed, source="", key="--ensemble")
+
+
+def _shared_calibrated(ensemble: Ensemble, fixed: dict[str, Any], names: Sequence[str]) -> None:
+    """Refuse a value every scenario sets (a Scenario's override, ``--set``) on a calibrated
+    parameter: the runs would have to take either it or the members' values."""
+    for key in ensemble.keys:
+        if key in fixed:
+            raise InputError(f"{key} is calibrated in the ensemble, and every scenario "
+                             f"({', '.join(names)}) sets it to {fixed[key]!r}; drop that "
+                             "override (the runs then take the members' values) or leave out "
+                             "--ensemble", key="--ensemble")
+
+
+def _ensemble_notes(record: dict[str, Any], overridden: list[str]) -> list[str]:
+    keys = record["keys"]
+    if not overridden:
+        return []
+    listed = ", ".join(f"`{k}`" for k in overridden)
+    rest = [k for k in keys if k not in overridden]
+    if rest:
+        after = ("the ensemble varies only the other calibrated parameters ("
+                 + ", ".join(f"`{k}`" for k in rest) + ")")
+    else:
+        after = ("every calibrated parameter is set by the scenarios, so the members differ "
+                 "only in their seeds")
+    return [f"The scenarios set the calibrated parameter(s) {listed} differently, so every run "
+            f"takes its scenario's value, not the ensemble member's; {after}."]
+
+
 # -- the comparison ---------------------------------------------------------------------------
 
 def default_out(names: Sequence[str]) -> Path:
@@ -206,7 +263,8 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
             backend: str | None = None, workers: int | None = None, scheduler: Any = None,
             out: str | Path | None = None, resume: bool = False, progress: bool | None = None,
             common_random_numbers: bool = True, n_resamples: int = stats.DEFAULT_RESAMPLES,
-            write: bool = True, figures: bool = True, command: str | None = None) -> Comparison:
+            write: bool = True, figures: bool = True, command: str | None = None,
+            ensemble: str | Path | None = None) -> Comparison:
     """Run `scenarios` with common random numbers and compare them with the baseline.
 
     Args:
@@ -226,6 +284,11 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
         figures: draw the figures (with `write`).
         command: the command line to print in the report (default: the equivalent
             ``dmpsim compare`` call).
+        ensemble: a calibration's output folder (``calibration.json`` and
+            ``ensemble.parquet``): replication k of every scenario takes member k and seed k,
+            and the comparison adds, per summary key, the share of the ensemble in which each
+            scenario beats the baseline, its regret and whether the ranking holds in every
+            member (`Comparison.ensemble`, ensemble.csv). Needs common random numbers.
     """
     from ..experiments.sweeps import sweep
 
@@ -238,6 +301,12 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
         from ..experiments.run import check_steps
 
         steps = check_steps(steps, key="--steps")
+    if ensemble is not None and not common_random_numbers:
+        raise InputError("an ensemble pairs the scenarios over members and seeds alike, so it "
+                         "needs common random numbers; leave out --independent-seeds",
+                         key="--ensemble")
+    calibration = (check_ensemble(ensemble, replications, seed) if ensemble is not None
+                   else None)
     refs = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)
     loaded = _load(refs)
     names = [s.name for s in loaded]
@@ -261,12 +330,20 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
                          f"every run here lasts the baseline's {steps} months.")
     out_dir = Path(out) if out is not None else default_out(names)
     table = build_experiment(refs, loaded, base, keys, replications=replications, seed=seed,
-                             steps=steps, common_random_numbers=common_random_numbers)
+                             steps=steps, common_random_numbers=common_random_numbers,
+                             ensemble=ensemble)
+    if calibration is not None:
+        _shared_calibrated(calibration, table.get("set", {}), names)
     experiment = parse_experiment(table, source="dmpsim compare", default_name="compare")
     runs = sweep(experiment, backend=backend, workers=workers, scheduler=scheduler,
                  out=out_dir / "sweep", resume=resume, progress=progress)
     runs = runs.copy()
     runs.insert(1, "scenario", [names[int(p)] for p in runs["point"]])
+    record = experiment.ensemble.describe() if experiment.ensemble is not None else None
+    if record is not None:
+        # Which row of the calibration's ensemble.parquet each replication took.
+        runs.insert(runs.columns.get_loc("replication") + 1, "ensemble_member",
+                    [record["members"][int(k)] for k in runs["replication"]])
     ok = runs[runs["status"] == "ok"]
     failed = len(runs) - len(ok)
     if failed:
@@ -309,12 +386,18 @@ def compare(scenarios: Sequence[str | Path | Scenario], *, replications: int = 2
                             "--seed", seed, "--steps", steps, "--out", out_dir]
         if not common_random_numbers:
             parts.append("--independent-seeds")
+        if ensemble is not None:
+            parts += ["--ensemble", ensemble]
         command = shell_command(parts)
     comparison = Comparison(
         scenarios=loaded, names=names, baseline=baseline, table=result, runs=runs,
         series=series, differences=differences, replications=replications, steps=steps,
         seed=seed, common_random_numbers=common_random_numbers, out=out_dir, notes=notes,
-        command=command)
+        command=command, ensemble_source=record)
+    if record is not None:
+        comparison.notes += _ensemble_notes(record, comparison.overridden())
+        comparison.ensemble = ensemble_table(comparison.member_runs(), baseline, metrics,
+                                             BETTER)
     if write:
         comparison.files = write_outputs(comparison, figures=figures)
     return comparison
@@ -338,9 +421,13 @@ def write_outputs(comparison: Comparison, figures: bool = True,
         atomic_write_csv(comparison.differences, out / "differences.csv"),
     ]
     runs = comparison.runs
-    keep = ["scenario", "replication", "seed", *SUMMARY_KEYS, "status", "error"]
-    files.append(atomic_write_csv(runs[[c for c in keep if c in runs.columns]],
+    calibrated = comparison.ensemble_source["keys"] if comparison.ensemble_source else []
+    keep = ["scenario", "replication", "ensemble_member", "seed", *calibrated, *SUMMARY_KEYS,
+            "status", "error"]
+    files.append(atomic_write_csv(runs[[c for c in dict.fromkeys(keep) if c in runs.columns]],
                                   out / "runs.csv"))
+    if comparison.ensemble is not None:
+        files.append(atomic_write_csv(comparison.ensemble, out / "ensemble.csv"))
     if comparison.series is not None:
         files.append(atomic_write_parquet(comparison.series, out / "series.parquet"))
     figure_files: dict[str, list[Path]] = {}
@@ -364,6 +451,10 @@ def write_outputs(comparison: Comparison, figures: bool = True,
         "notes": comparison.notes,
         "sweep": "sweep/",
     }
+    if comparison.ensemble_source is not None:
+        meta["ensemble"] = {**comparison.ensemble_source,
+                            "overridden": comparison.overridden(),
+                            "table": "ensemble.csv", "better": BETTER}
     files.append(atomic_write_text(json.dumps(jsonable(meta), indent=2) + "\n",
                                    out / "comparison.json"))
     if report:

@@ -20,15 +20,79 @@ import pandas as pd
 from ..experiments.design import Experiment
 from ..experiments.patterns import PATTERN_FIGURES
 from ..experiments.scenario import Scenario
+from ..experiments.tables import SUMMARY_KEYS
 from .prim import PrimBox
 
 __all__ = ["ABLATION_METRICS", "HEADLINE", "MAIN_INDEX", "MAIN_METRICS", "PATTERNS", "Ablation",
+           "CalibrationResult",
            "Comparison", "Discovery", "SensitivityResult"]
 
 #: The outputs in the headline tables and the effects figure; the tables and CSV cover every
 #: summary key.
 MAIN_METRICS = ("integrity_mean", "pressure_rate", "comply_rate", "large_firm_share",
                 "field_experience", "public_confidence")
+
+#: Which way each summary key (`dmpsim.experiments.tables.SUMMARY_KEYS`) is better, for the
+#: comparisons across a calibrated ensemble (`dmpsim.analysis.ensemble`: who beats the baseline,
+#: regret, rankings): +1 higher is better, -1 lower is better, 0 neither. A sign is set only
+#: where the paper's framing (mini-publics whose integrity is protected from their
+#: commissioners' control, docs/ODD.md) says which way is better; an output whose good direction
+#: depends on what it displaces, a market share, a count of contracts or a pattern figure is 0.
+BETTER: dict[str, int] = {
+    # Integrity of the processes is the outcome the paper asks about.
+    "integrity_mean": +1,
+    "integrity_final5": +1,
+    # Pressure is the commissioners' attempts to control a process: less is better.
+    "pressure_rate": -1,
+    "episodes_per_contract": -1,
+    # Complying means a control demand was met: less is better.
+    "comply_rate": -1,
+    # Shares of the responses: more negotiating, pushing back or walking away may displace
+    # complying or one another, so no direction is plainly better; read them with comply_rate.
+    "negotiate_rate": 0,
+    "pushback_rate": 0,
+    "withdraw_rate": 0,
+    # Escalation answers push-back: more of it can mean practitioners resist more.
+    "escalation_rate": 0,
+    # Market shares and counts of organisations by kind describe the market, not its quality.
+    "large_firm_share": 0,
+    "large_firm_share_final5": 0,
+    "independent_share": 0,
+    # The field's experience is what large firms' entry and turnover erode (PT8, M23).
+    "field_experience": +1,
+    # Active independents: fewer is the pushing out of independents the interviews describe
+    # (PT8, M23).
+    "independents_active": +1,
+    "large_firms_active": 0,
+    # Public confidence in mini-publics: the paper's second outcome.
+    "public_confidence": +1,
+    # Follow-through on recommendations: ignored recommendations erode confidence (PT10).
+    "implementation_rate": +1,
+    # Counts of tenders and contracts: more or fewer processes is not in itself better.
+    "contracts_awarded": 0,
+    "contracts_completed": 0,
+    "contracts_withdrawn": 0,
+    "declines": 0,
+    "pre_empted": 0,
+    "tenders": 0,
+    # Shares of episodes given in to (complied or conceded): less is better, as comply_rate.
+    "given_in_rate_reliant": -1,
+    "given_in_rate_secure": -1,
+    # Neither: a scandal (a manipulation found out) costs public confidence (PT10), but a rule
+    # that finds more of the manipulation there is (transparency) raises the count while it
+    # protects integrity; read it with integrity, not as better or worse on its own.
+    "scandals": 0,
+    # Organisations that could not pay their way leave the field, and their experience with
+    # them (PT6, M23).
+    "exits": -1,
+    "exits_independent": -1,
+    # New organisations may replace exits or add churn: neither direction is plainly better.
+    "entries": 0,
+    # Concentration of contract value: a market figure, as the shares above.
+    "hhi_final": 0,
+    # The pattern figures say whether the model reproduces the interviews, not what is better.
+    **dict.fromkeys(PATTERN_FIGURES, 0),
+}
 
 
 @dataclass
@@ -50,6 +114,37 @@ class Comparison:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     command: str = ""
+    #: With a calibrated ensemble (``compare(..., ensemble=DIR)``): ensemble.csv, one row per
+    #: scenario and summary key (`dmpsim.analysis.ensemble.ensemble_table`, directions from
+    #: `BETTER`); None without.
+    ensemble: pd.DataFrame | None = None
+    #: The ensemble's record (`dmpsim.experiments.ensemble.Ensemble.describe`: ``source``, the
+    #: calibrated ``keys``, the ``members`` drawn, by row of ensemble.parquet, and their
+    #: ``values``; replication k took member k); None without an ensemble.
+    ensemble_source: dict[str, Any] | None = None
+
+    def overridden(self) -> list[str]:
+        """The calibrated parameters that the scenarios set differently, so that every run
+        takes its scenario's value, not the ensemble member's."""
+        if self.ensemble_source is None:
+            return []
+        differing = set(self.differences["parameter"])
+        return [k for k in self.ensemble_source["keys"] if k in differing]
+
+    def member_runs(self) -> pd.DataFrame:
+        """The runs in the long form of `dmpsim.analysis.ensemble`: ``scenario``, ``member``
+        (the replication, which took ensemble member k and seed k) and every summary key, NaN
+        for a run that failed (so it counts as missing rather than breaking the pairing)."""
+        runs = self.runs
+        frame = pd.DataFrame({"scenario": runs["scenario"].to_numpy(),
+                              "member": runs["replication"].astype(int).to_numpy()})
+        failed = (runs["status"] != "ok").to_numpy() if "status" in runs.columns else None
+        for key in SUMMARY_KEYS:
+            values = pd.to_numeric(runs[key], errors="coerce").astype(float).to_numpy()
+            if failed is not None:
+                values = np.where(failed, np.nan, values)
+            frame[key] = values
+        return frame
 
     def widths(self, metrics: Sequence[str] = MAIN_METRICS) -> pd.Series:
         """Mean width of the difference intervals per metric (over the non-baseline scenarios)."""
@@ -176,3 +271,68 @@ class SensitivityResult:
     files: list[Path] = field(default_factory=list)
     command: str = ""
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CalibrationResult:
+    """What `calibrate` produced (`dmpsim calibrate`); the tables are the files of its folder.
+
+    - `prior`: draws from the priors, one row each: the parameter values (a column per key of
+      `keys`) and their unit coordinates (``u:<key>``). For rejection these are the draws that
+      were run; for smc, draws made only to show the prior (not run).
+    - `ensemble` (ensemble.parquet): the accepted parameter sets: ``member``, ``weight``
+      (summing to 1), the parameter values, ``distance`` (0: every target met) and each output
+      the targets read (the mean over the draw's replications).
+    - `target_summary` (targets.csv): per target: ``target``, ``description``, ``scale``,
+      ``prior_met_share`` (share of prior draws meeting it; NaN for smc), ``met_share``,
+      ``mean_discrepancy``, ``mean_output`` (over the ensemble, weighted).
+    - `constraints` (constraints.csv): per parameter, the posterior's spread against the
+      prior's in unit space and a label (`dmpsim.analysis.abc.constraint_table`).
+    - `generations` (generations.csv): per generation (rejection has one): ``generation``,
+      ``epsilon``, ``simulations`` (draws or particles simulated, each `replications` runs),
+      ``runs`` (model runs), ``accepted``, ``acceptance_rate`` (accepted / simulations), ``ess``,
+      ``met_share``, ``distance_q10``, ``distance_q50``, ``distance_q90``.
+    - `distances`: ``generation``, ``distance``, ``weight`` for every particle or draw of each
+      generation (rejection: every draw, accepted or not, weight 1), for the figure of distances
+      by generation.
+    """
+
+    name: str
+    description: str
+    source: str
+    method: str
+    scenario: Scenario
+    keys: list[str]
+    priors: list[dict[str, Any]]
+    prior: pd.DataFrame
+    ensemble: pd.DataFrame
+    target_summary: pd.DataFrame
+    constraints: pd.DataFrame
+    generations: pd.DataFrame
+    distances: pd.DataFrame
+    seed: int
+    replications: int
+    steps: int
+    settings: dict[str, Any]
+    out: Path | None = None
+    files: list[Path] = field(default_factory=list)
+    command: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def weights(self) -> np.ndarray:
+        """The ensemble's weights, summing to 1 (equal if absent or all zero)."""
+        n = len(self.ensemble)
+        if n == 0:
+            return np.zeros(0)
+        if "weight" in self.ensemble.columns:
+            w = pd.to_numeric(self.ensemble["weight"], errors="coerce").to_numpy(float)
+            w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+            if w.sum() > 0:
+                return w / w.sum()
+        return np.full(n, 1.0 / n)
+
+    @property
+    def constrained(self) -> list[str]:
+        """The parameters the targets constrain (label "constrained")."""
+        table = self.constraints
+        return table.loc[table["label"] == "constrained", "parameter"].tolist()

@@ -76,8 +76,17 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ..experiments.scenario import load_scenario
+    from ..experiments.scenario import load_scenario, read_toml
 
+    path = Path(args.file)
+    if path.suffix == ".toml" and path.is_file() and "priors" in read_toml(path):
+        from ..analysis.calibrate import load_calibration
+
+        cal = load_calibration(path)
+        print(f"{args.file}: valid calibration '{cal.name}' ({len(cal.keys)} parameter(s), "
+              f"{len(cal.targets)} target(s), {cal.draws} rejection draws x "
+              f"{cal.experiment.replications} run(s))")
+        return 0
     scenario = load_scenario(args.file)
     changed = len(scenario.values)
     print(f"{args.file}: valid scenario '{scenario.name}' ({changed} value(s) set over the defaults)")
@@ -233,12 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a class game: students play practitioners from their own devices")
     p.set_defaults(func=cmd_app)
 
-    p = sub.add_parser("validate", help="check a scenario file")
-    p.add_argument("file", help="scenario TOML file")
+    p = sub.add_parser("validate", help="check a scenario (or calibration) file")
+    p.add_argument("file", help="scenario or calibration TOML file")
     p.set_defaults(func=cmd_validate)
-    from .analysis import add_commands
+    from . import analysis, calibration
 
-    add_commands(sub)
+    analysis.add_commands(sub)
+    calibration.add_commands(sub)
     return parser
 
 

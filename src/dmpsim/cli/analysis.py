@@ -6,6 +6,7 @@ plot.
 `dmpsim.errors.InputError`, which the CLI prints as one line with exit status 2.
 
     dmpsim compare baseline price_only_tender quality_tender --replications 20
+    dmpsim compare baseline price_only_tender --ensemble results/calibrate/NAME --replications 20
     dmpsim ablate baseline --mechanisms safety_net,learning --replications 20
     dmpsim sensitivity morris_screening --method morris
     dmpsim discover results/sweeps/safety_net --metric integrity_mean
@@ -82,10 +83,39 @@ def _interrupted(command: str, out: Path, args: argparse.Namespace | None = None
     return 130
 
 
+def _ensemble_option(p: argparse.ArgumentParser, runs: str) -> None:
+    p.add_argument("--ensemble", metavar="CALIBRATION_DIR",
+                   help=f"output folder of dmpsim calibrate: replication k of every {runs} takes "
+                        "ensemble member k's parameters and seed k, and the report adds, per "
+                        "output, in what share of the members each one beats the baseline, "
+                        "regret and ranking agreement")
+
+
+def _print_ensemble(result: Any, outputs: list[str], against: str) -> None:
+    """Across the ensemble: per scenario, the share of members beating the baseline."""
+    table = result.ensemble
+    if table is None:
+        return
+    print(f"Across the ensemble ({result.replications} members): share of members in which "
+          f"each beats {against}:")
+    width = max(len(n) for n in result.names)
+    print(f"  {'':<{width}}  " + "  ".join(f"{m:<18}" for m in outputs))
+    for name in result.names:
+        if name == against:
+            continue
+        cells = []
+        for m in outputs:
+            row = table[(table["scenario"] == name) & (table["output"] == m)].iloc[0]
+            share = row["share_better"] if row["direction"] else row["share_higher"]
+            text = "–" if share != share else f"{share:.0%}"
+            cells.append((text if row["direction"] else f"{text} higher").ljust(18))
+        print(f"  {name:<{width}}  " + "  ".join(cells))
+
+
 # -- compare ----------------------------------------------------------------------------------
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..analysis.compare import MAIN_METRICS, compare, default_out
+    from ..analysis.compare import MAIN_METRICS, check_ensemble, compare, default_out
     from ..analysis.report import fmt_ci, fmt_number, shell_command
     from ..experiments.scenario import load_scenario
 
@@ -104,18 +134,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
         parts += ["--steps", args.steps]
     parts += ["--out", out]
     if args.independent_seeds:
+        if args.ensemble is not None:
+            raise InputError("--ensemble pairs the scenarios over members and seeds alike, so "
+                             "it needs common random numbers; leave out one of the two",
+                             key="--independent-seeds")
         parts.append("--independent-seeds")
+    if args.ensemble is not None:
+        check_ensemble(args.ensemble, args.replications, args.seed)   # before the header
+        parts += ["--ensemble", args.ensemble]
     command = shell_command(parts)
     if not args.quiet:
+        across = (f", member k of the ensemble in {args.ensemble} in replication k"
+                  if args.ensemble is not None else "")
         print(f"dmpsim compare: {', '.join(names)} (baseline {baseline}), "
-              f"{args.replications} replications each; results to {out}/")
+              f"{args.replications} replications each{across}; results to {out}/")
     try:
         result = _writing(out, lambda: compare(
             args.scenarios, replications=args.replications, baseline=args.baseline,
             seed=args.seed, steps=args.steps, backend=args.backend, workers=args.workers,
             scheduler=args.scheduler, out=out, resume=args.resume,
             progress=False if args.quiet else None,
-            common_random_numbers=not args.independent_seeds, command=command))
+            common_random_numbers=not args.independent_seeds, command=command,
+            ensemble=args.ensemble))
     except KeyboardInterrupt:
         return _interrupted(command, out, args)
     if args.quiet:
@@ -138,10 +178,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
             cells.append(f"{fmt_number(row['diff'], scale, signed=True)} "
                          f"{fmt_ci(row['diff_low'], row['diff_high'], scale)}{flag}".ljust(30))
         print(f"  {name:<{width}}  " + "  ".join(cells))
+    _print_ensemble(result, shown, result.baseline)
     for note in result.notes:
         print(f"Note: {note}")
     print(f"Report: {out / 'report.html'} (and report.md); tables: comparison.csv, "
-          "differences.csv, runs.csv")
+          "differences.csv, runs.csv" + (", ensemble.csv" if result.ensemble is not None
+                                         else ""))
     return 0
 
 
@@ -151,6 +193,7 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     import numpy as np
 
     from ..analysis.ablate import ABLATION_METRICS, PATTERNS, ablate, default_out, parse_mechanisms
+    from ..analysis.compare import check_ensemble
     from ..analysis.report import fmt_ci, fmt_number, shell_command
     from ..experiments.scenario import load_scenario
     from ..model.params import MECHANISMS
@@ -167,19 +210,24 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     if args.steps is not None:
         parts += ["--steps", args.steps]
     parts += ["--out", out]
+    if args.ensemble is not None:
+        check_ensemble(args.ensemble, args.replications, args.seed)   # before the header
+        parts += ["--ensemble", args.ensemble]
     if args.no_figures:
         parts.append("--no-figures")
     command = shell_command(parts)
     if not args.quiet:
+        across = (f", member k of the ensemble in {args.ensemble} in replication k"
+                  if args.ensemble is not None else "")
         print(f"dmpsim ablate: {scenario.name} with {len(chosen)} mechanism(s) knocked out in "
-              f"turn, {args.replications} replications per arm; results to {out}/")
+              f"turn, {args.replications} replications per arm{across}; results to {out}/")
     try:
         result = _writing(out, lambda: ablate(
             scenario, mechanisms=chosen, replications=args.replications, seed=args.seed,
             steps=args.steps, backend=args.backend, workers=args.workers,
             scheduler=args.scheduler, out=out, resume=args.resume,
             progress=False if args.quiet else None, figures=not args.no_figures,
-            command=command))
+            command=command, ensemble=args.ensemble))
     except KeyboardInterrupt:
         return _interrupted(command, out, args)
     if args.quiet:
@@ -203,6 +251,10 @@ def cmd_ablate(args: argparse.Namespace) -> int:
         label = f"{MECHANISMS[m][0]} {m}"
         print(f"  {label:<{width}}  " + ("; ".join(cells) + more if cells else
                                          "nothing detectable"))
+    if result.comparison.ensemble is not None:
+        print(f"Across the ensemble ({result.replications} members): ensemble.csv; the report's "
+              "section 'Across the ensemble' has how often each knock-out raises or lowers "
+              "the main outputs.")
     for note in result.notes:
         print(f"Note: {note}")
     print(f"Report: {out / 'report.html'} (and report.md); tables: ablation.csv, "
@@ -346,6 +398,7 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--independent-seeds", action="store_true",
                    help="give every run its own seed and compare unpaired (to see what common "
                         "random numbers buy; not for reports)")
+    _ensemble_option(p, "scenario")
     _run_options(p)
     p.set_defaults(func=cmd_compare)
 
@@ -373,6 +426,7 @@ def add_commands(subparsers: Any) -> None:
                    help="months per run (default: the scenario's run.steps)")
     p.add_argument("--out", metavar="DIR", help="output folder (default results/ablate/SCENARIO)")
     p.add_argument("--no-figures", action="store_true", help="do not draw the figure")
+    _ensemble_option(p, "arm")
     _run_options(p)
     p.set_defaults(func=cmd_ablate)
 

@@ -106,7 +106,8 @@ class Coordinator:
         for run_id in np.flatnonzero(self.todo):
             point, replication = exp.identity(int(run_id))
             yield RunTask(int(run_id), point, replication, exp.seed_for(point, replication),
-                          exp.scenario, exp.point_values(point), exp.steps, exp.outputs)
+                          exp.scenario, exp.run_values(point, replication), exp.steps,
+                          exp.outputs)
 
     def batch_size(self) -> int:
         """Runs in the next task."""

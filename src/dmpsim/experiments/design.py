@@ -21,12 +21,13 @@ from ..errors import InputError
 from ..io.provenance import plain
 
 if TYPE_CHECKING:
+    from .ensemble import Ensemble
     from .factors import Factor
     from .run import RunResult
     from .scenario import Scenario
 
-DESIGN_TYPES = ("factorial", "tuples", "lhs", "sobol", "morris")
-SAMPLING_DESIGNS = ("lhs", "sobol", "morris")
+DESIGN_TYPES = ("factorial", "tuples", "lhs", "random", "sobol", "morris")
+SAMPLING_DESIGNS = ("lhs", "random", "sobol", "morris")
 
 # Upper bounds on a design's size, checked before anything is allocated (and by --dry-run): a
 # sweep of more is a mistake (a grid step of 1e-12), not a plan.
@@ -134,6 +135,8 @@ class Experiment:
     keys: list[str] = field(default_factory=list)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _unit: np.ndarray | None = field(default=None, repr=False)
+    #: Parameter sets that replication k takes in turn (`dmpsim.experiments.ensemble`).
+    ensemble: Ensemble | None = None
 
     # identity of runs
     @property
@@ -160,6 +163,19 @@ class Experiment:
         """The varied parameters' values at a design point, as plain Python values."""
         return {k: plain(self._columns[k][point]) for k in self.keys}
 
+    def run_values(self, point: int, replication: int) -> dict[str, Any]:
+        """The values one run takes: its ensemble member's (if any), then its design point's,
+        which win where both give a parameter."""
+        if self.ensemble is None:
+            return self.point_values(point)
+        return {**self.ensemble.values(replication), **self.point_values(point)}
+
+    @property
+    def columns(self) -> list[str]:
+        """The parameters a run's row records: the varied ones, then the ensemble's."""
+        extra = [k for k in self.ensemble.keys if k not in self.keys] if self.ensemble else []
+        return [*self.keys, *extra]
+
     def design_table(self) -> pd.DataFrame:
         """One row per design point: ``point`` and one column per varied parameter."""
         table = pd.DataFrame({"point": np.arange(self.n_points)})
@@ -182,7 +198,7 @@ class Experiment:
 
         point, replication = self.identity(run_id)
         return run(self.scenario, seed=self.seed_for(point, replication), steps=self.steps,
-                   overrides=self.point_values(point))
+                   overrides=self.run_values(point, replication))
 
     # records
     def describe(self) -> dict[str, Any]:
@@ -207,7 +223,7 @@ class Experiment:
                        "else (point, replication)), first 64-bit word >> 1",
             "run_id": "point * replications + replication",
             "outputs": self.outputs.describe(),
-        }
+        } | ({"ensemble": self.ensemble.describe()} if self.ensemble is not None else {})
 
     def fingerprint(self) -> str:
         """Hash of what determines the results: settings, effective base values and the design
@@ -215,6 +231,8 @@ class Experiment:
         settings = self.describe()
         for label in ("name", "description", "source"):
             settings.pop(label)
+        if self.ensemble is not None:
+            settings["ensemble"].pop("source")   # where the folder is does not change results
         settings["scenario"] = {"effective": self.scenario.effective()}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
         for key in self.keys:

@@ -259,7 +259,7 @@ class Distribution(Factor):
     def parse(cls, key: str, spec: dict[str, Any], source: str, design: str) -> Distribution:
         p = _numeric_parameter(key, "distribution", source)
         if design not in SAMPLING_DESIGNS:
-            raise InputError(f"a distribution needs a sampling design (lhs, sobol or morris), "
+            raise InputError(f"a distribution needs a sampling design (lhs, random, sobol or morris), "
                              f"not {design}; use a list or a range with num/step",
                              source=source, key=key)
         dist = spec["distribution"]

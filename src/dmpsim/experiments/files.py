@@ -17,7 +17,7 @@ An experiment is a TOML file under ``experiments/`` (or anywhere, by path)::
     "large_firms.bid_rate" = { range = [0.2, 0.8], num = 3 }
 
     [design]
-    type = "factorial"                # factorial | tuples | lhs | sobol | morris
+    type = "factorial"                # factorial | tuples | lhs | random | sobol | morris
 
     [outputs]
     series = true                     # keep per-step series as well as the per-run summary
@@ -41,16 +41,18 @@ from typing import Any
 from ..errors import InputError
 from ..model.params import FLAT, check_tree, did_you_mean
 from .design import DESIGN_TYPES, MAX_RUNS, Experiment, Outputs, SalibDesign
+from .ensemble import Ensemble, load_ensemble
 from .factors import Factor, _collect_keys, parse_factor
 from .samplers import _factorial, _sample, _tuple_points, _whole
 from .scenario import Scenario, bundled_dir, bundled_names, flatten, load_scenario, read_toml
 
 TOP_KEYS = ("description", "name", "scenario", "seed", "replications", "steps",
-            "common_random_numbers", "set", "parameters", "design", "outputs")
+            "common_random_numbers", "set", "parameters", "design", "outputs", "ensemble")
 DESIGN_OPTIONS = {
     "factorial": ("type",),
     "tuples": ("type", "points"),
     "lhs": ("type", "samples", "seed"),
+    "random": ("type", "samples", "seed"),
     "sobol": ("type", "samples", "second_order", "seed"),
     "morris": ("type", "trajectories", "levels", "seed"),
 }
@@ -217,15 +219,45 @@ def parse_experiment(table: dict[str, Any], source: str = "<experiment>",
         fixed=fixed, factors=factors, design=design, design_options=options,
         replications=replications, steps=steps, seed=seed, common_random_numbers=crn,
         outputs=_parse_outputs(table.get("outputs"), source), keys=keys, _columns=columns,
-        _unit=unit,
+        _unit=unit, ensemble=_ensemble(table.get("ensemble"), fixed, replications, seed, source,
+                                       base_dir),
     )
     _check_points(experiment)
     return experiment
 
 
+def _ensemble(ref: Any, fixed: dict[str, Any], replications: int, seed: int, source: str,
+              base_dir: Path | None) -> Ensemble | None:
+    """The ensemble named by ``ensemble = "DIR"`` (relative to the experiment's file)."""
+    if ref is None:
+        return None
+    if not isinstance(ref, str | Path) or not str(ref).strip():
+        raise InputError(f"expected the folder of a calibration, got {ref!r}", source=source,
+                         key="ensemble")
+    path = Path(ref)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    ensemble = load_ensemble(path, replications, seed, source)
+    for key in ensemble.keys:
+        if key in fixed:
+            raise InputError("both fixed in [set] and calibrated in the ensemble; keep one",
+                             source=source, key=key)
+    return ensemble
+
+
 def _check_points(experiment: Experiment) -> None:
-    """Cross-key checks (e.g. level shares summing past 1) at every design point, up front."""
+    """Cross-key checks (e.g. level shares summing past 1) at every design point, and for every
+    ensemble member, up front."""
     base = experiment.scenario.effective()
+    if experiment.ensemble is not None:
+        for replication in range(experiment.replications):
+            try:
+                check_tree({**base, **experiment.ensemble.values(replication)}, experiment.source)
+            except InputError as exc:
+                raise InputError(f"ensemble member {experiment.ensemble.drawn[replication]}: "
+                                 f"{exc.problem}", source=experiment.source,
+                                 key=exc.key) from None
+        base = {**base, **experiment.ensemble.values(0)}
     for point in range(experiment.n_points):
         values = experiment.point_values(point)
         try:
@@ -246,7 +278,7 @@ def load_experiment(ref: str | Path | Experiment | dict[str, Any]) -> Experiment
         raise InputError(f"expected an experiment name or path, got {type(ref).__name__}",
                          key="experiment")
     path = Path(ref)
-    if not (path.suffix == ".toml" or path.exists() or "/" in str(ref)):
+    if not (path.suffix == ".toml" or path.is_file() or "/" in str(ref)):
         names = bundled_names("experiments")
         if str(ref) not in names:
             raise InputError(f"no bundled experiment of that name{did_you_mean(str(ref), names)};"

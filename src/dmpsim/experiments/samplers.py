@@ -2,8 +2,8 @@
 
 - `_factorial`: every combination of the factors' levels, the first factor varying slowest;
 - `_tuple_points`: explicit points (a ``tuples`` design), gaps filled from the base scenario;
-- `_sample`: a sampling design (`SAMPLERS`: ``lhs`` with scipy's Latin hypercube, ``sobol`` and
-  ``morris`` with SALib) in the unit hypercube, each column then mapped by its factor's
+- `_sample`: a sampling design (`SAMPLERS`: ``lhs`` with scipy's Latin hypercube, ``random``
+  with numpy's generator, ``sobol`` and ``morris`` with SALib) in the unit hypercube, each column then mapped by its factor's
   `from_unit`.
 
 Every design is bounded by `MAX_POINTS` before anything is allocated.
@@ -104,6 +104,21 @@ def _lhs(table: dict[str, Any], keys: list[str], seed: int, source: str
     return unit, {"samples": n}
 
 
+def _random(table: dict[str, Any], keys: list[str], seed: int, source: str
+            ) -> tuple[np.ndarray, dict[str, Any]]:
+    """``samples`` independent uniform points (numpy's default generator): plain Monte Carlo,
+    each point a draw from the factors' joint distribution, as rejection ABC needs
+    (`dmpsim calibrate`)."""
+    n = _whole(table, "samples", None, source, 1, "design.samples")
+    if n is None:
+        raise InputError("a random design needs samples (how many design points)",
+                         source=source, key="design.samples")
+    if n > MAX_POINTS:
+        raise InputError(_too_many(f"samples = {n}", n), source=source, key="design.samples")
+    unit = np.random.default_rng(seed).random((n, len(keys)))
+    return unit, {"samples": n}
+
+
 def _sobol(table: dict[str, Any], keys: list[str], seed: int, source: str
            ) -> tuple[np.ndarray, dict[str, Any]]:
     """Saltelli's scheme for Sobol' indices (SALib): N (D + 2) rows, N (2D + 2) with second
@@ -153,7 +168,7 @@ def _morris(table: dict[str, Any], keys: list[str], seed: int, source: str
 
 #: The sampling designs: each reads its options from the [design] table and samples the unit
 #: hypercube, one column per factor.
-SAMPLERS = {"lhs": _lhs, "sobol": _sobol, "morris": _morris}
+SAMPLERS = {"lhs": _lhs, "random": _random, "sobol": _sobol, "morris": _morris}
 
 
 def _sample(design: str, table: dict[str, Any], factors: list[Factor], seed: int, source: str

@@ -142,7 +142,7 @@ def load_scenario(ref: str | Path | Scenario | None = None,
             raise InputError(f"expected a scenario name or path, got {type(ref).__name__}",
                              key="scenario")
         path = Path(ref)
-        if path.suffix == ".toml" or path.exists() or "/" in str(ref):
+        if path.suffix == ".toml" or path.is_file() or "/" in str(ref):
             scenario = read_scenario_file(path)
         else:
             names = bundled_names()

@@ -121,7 +121,7 @@ def result_columns(experiment: Experiment) -> list[str]:
     """Column order of runs.parquet: identity, varied parameters, summary, status."""
     from .tables import SUMMARY_KEYS
 
-    return [*ID_COLUMNS, *experiment.keys, *SUMMARY_KEYS, *STATUS_COLUMNS]
+    return [*ID_COLUMNS, *experiment.columns, *SUMMARY_KEYS, *STATUS_COLUMNS]
 
 
 def sweep(experiment: str | Path | Experiment | dict[str, Any], *, backend: str | None = None,

@@ -11,9 +11,10 @@ from matplotlib.colors import TwoSlopeNorm
 
 from ..analysis.results import ABLATION_METRICS, HEADLINE, PATTERNS, Ablation
 from ..model.params import MECHANISMS
+from .comparison import ensemble_differences, figure_ensemble_differences
 from .style import metric_label, save_figure
 
-__all__ = ["draw_figure"]
+__all__ = ["draw_ensemble_figure", "draw_figure"]
 
 
 def draw_figure(result: Ablation, stem: Path) -> list[Path]:
@@ -48,4 +49,25 @@ def draw_figure(result: Ablation, stem: Path) -> list[Path]:
     ax.set_title(f"Mechanism knock-outs in {result.scenario.name} ({result.replications} "
                  f"replications, {result.steps} months)\n* = the 95% interval of the paired "
                  "difference excludes zero; grey: no estimate", fontsize=10)
+    return save_figure(fig, stem)
+
+
+def draw_ensemble_figure(result: Ablation, stem: Path) -> list[Path]:
+    """Across a calibrated ensemble: each knock-out's effect (knock-out minus full model) in
+    every member, on the main outputs (`ABLATION_METRICS`), one panel per output. PNG and SVG;
+    nothing without an ensemble or an effect to draw."""
+    comparison = result.comparison
+    if comparison.ensemble is None:
+        return []
+    differences = ensemble_differences(comparison, ABLATION_METRICS)
+    if differences.empty:
+        return []
+    arms = [result.arm(m) for m in result.mechanisms]
+    fig = figure_ensemble_differences(
+        differences, baseline=result.full, scenarios=arms, outputs=ABLATION_METRICS,
+        ncols=4 if len(arms) > 8 else 2, ylabel="Mechanism knocked out",
+        xlabel=f"Knock-out minus {result.full}",
+        title=f"Knock-out minus full model ({result.full}) in each of the "
+              f"{result.replications} members of the ensemble (each member: its parameters "
+              "and seed, one run per arm)")
     return save_figure(fig, stem)

@@ -1,25 +1,37 @@
-"""Figures of a scenario comparison: the forest plot of differences from the baseline, and the
-series of the scenarios side by side with bands across replications (`draw_figures`, the
-figures `dmpsim compare` writes)."""
+"""Figures of a scenario comparison: the forest plot of differences from the baseline, the
+series of the scenarios side by side with bands across replications, and, across a calibrated
+ensemble, each difference's distribution over the members (`draw_figures`, the figures
+`dmpsim compare` writes)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from ..analysis.ensemble import paired_differences
 from ..analysis.results import MAIN_METRICS, Comparison
 from ..errors import InputError
 from .series import figure_series_bands
-from .style import _figure_legend, _new_figure, _suptitle, metric_label, save_figure
+from .style import (
+    _figure_legend,
+    _group_style,
+    _new_figure,
+    _suptitle,
+    metric_label,
+    save_figure,
+)
 
-__all__ = ["BAND_FIGURES", "BAND_GROUP", "BAND_TITLES", "EFFECT_COLUMNS", "draw_figures",
-           "figure_effects"]
+__all__ = ["BAND_FIGURES", "BAND_GROUP", "BAND_TITLES", "EFFECT_COLUMNS", "MEMBER_COLUMNS",
+           "draw_figures", "ensemble_differences", "figure_effects",
+           "figure_ensemble_differences"]
 
 EFFECT_COLUMNS = ("scenario", "metric", "diff", "diff_low", "diff_high", "significant")
 
@@ -86,6 +98,106 @@ def figure_effects(table: pd.DataFrame, out: str | Path | None = None, *,
     return fig
 
 
+MEMBER_COLUMNS = ("scenario", "output", "member", "difference")
+
+
+def _horizontal_box(ax: Axes, values: np.ndarray, y: float, height: float) -> None:
+    """A box plot of `values` at height `y`: the quartiles as a box, the median as a line, the
+    whiskers to the furthest values within 1.5 IQR of the box (Tukey's). Drawn by hand, not
+    with `Axes.boxplot`, whose orientation argument changed between matplotlib 3.8 and 3.10."""
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    iqr = q3 - q1
+    low = values[values >= q1 - 1.5 * iqr].min()
+    high = values[values <= q3 + 1.5 * iqr].max()
+    half = height / 2
+    ax.add_patch(Rectangle((q1, y - half), q3 - q1, height, facecolor="0.9", edgecolor="0.35",
+                           zorder=2))
+    ax.plot([median, median], [y - half, y + half], color="black", linewidth=1.5, zorder=2)
+    for start, end, cap in ((low, q1, low), (q3, high, high)):
+        ax.plot([start, end], [y, y], color="0.35", linewidth=1, zorder=1)
+        ax.plot([cap, cap], [y - half / 2, y + half / 2], color="0.35", linewidth=1, zorder=1)
+
+
+def figure_ensemble_differences(differences: pd.DataFrame, out: str | Path | None = None, *,
+                                baseline: str = "", scenarios: Sequence[str] | None = None,
+                                outputs: Sequence[str] | None = None, title: str | None = None,
+                                ncols: int = 2, ylabel: str = "Scenario",
+                                xlabel: str | None = None,
+                                formats: Iterable[str] = ("png", "svg")) -> Figure:
+    """Each scenario's difference from the baseline in every ensemble member, one panel per
+    output: a box (quartiles, whiskers to the furthest member within 1.5 IQR) and every
+    member as a point, with the zero line dashed.
+
+    `differences` has one row per (scenario, output, member) with columns `scenario`,
+    `output`, `member` and `difference` (scenario minus baseline in that member), the shape of
+    `dmpsim.analysis.ensemble.paired_differences`. `scenarios` and `outputs` fix the order
+    (default: as they first appear); colours and markers follow the scenario's place among
+    ``[baseline, *scenarios]``, as in the band figures. `ylabel` names the rows, `xlabel`
+    the difference (default "Difference from BASELINE"; the output's unit is added). When `out`
+    is given the figure is also written there in each of `formats`. Returns the Figure.
+    """
+    if not isinstance(differences, pd.DataFrame):
+        raise InputError(f"expected a DataFrame, got {type(differences).__name__}",
+                         key="differences")
+    missing = [c for c in MEMBER_COLUMNS if c not in differences.columns]
+    if missing:
+        raise InputError(f"lacks column(s) {', '.join(missing)}", key="differences")
+    rows = differences[np.isfinite(pd.to_numeric(differences["difference"], errors="coerce"))]
+    if rows.empty:
+        raise InputError("has no differences to draw (every difference is missing)",
+                         key="differences")
+    scenarios = list(scenarios) if scenarios is not None else list(pd.unique(rows["scenario"]))
+    outputs = list(outputs) if outputs is not None else list(pd.unique(rows["output"]))
+    outputs = [o for o in outputs if (rows["output"] == o).any()]
+    panel_height = max(2.4, 0.42 * len(scenarios) + 1.4)
+    fig, axes = _new_figure(len(outputs), ncols, (5.4, panel_height))
+    y = np.arange(len(scenarios))[::-1]
+    for ax, output in zip(axes, outputs, strict=True):
+        mine = rows[rows["output"] == output]
+        ax.axvline(0.0, color="0.5", linestyle="--", linewidth=1)
+        for i, (yi, scenario) in enumerate(zip(y, scenarios, strict=True)):
+            d = mine.loc[mine["scenario"] == scenario].sort_values("member")
+            values = d["difference"].to_numpy(float)
+            if values.size == 0:
+                continue
+            style = _group_style(i + 1)         # 0 is the baseline's, as in the band figures
+            _horizontal_box(ax, values, yi, 0.55)
+            # Members spread evenly across the box's height, in member order (no random
+            # jitter: the same results give the same figure).
+            offsets = (np.linspace(-0.2, 0.2, values.size) if values.size > 1
+                       else np.zeros(1))
+            ax.scatter(values, yi + offsets, s=16, color=style["color"],
+                       marker=style["marker"], alpha=0.8, linewidths=0, zorder=3)
+        ax.set_yticks(y, [str(s) for s in scenarios])
+        ax.set_ylim(-0.7, len(scenarios) - 0.3)
+        name = metric_label(str(output))
+        unit = f" ({name.rsplit('(', 1)[1]}" if "(" in name else ""
+        ax.set_xlabel(f"{xlabel or 'Difference from ' + (baseline or 'baseline')}{unit}")
+        ax.set_ylabel(ylabel)
+        ax.set_title(name.split(" (")[0])
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    handles = [Line2D([], [], marker="o", color="0.3", linestyle="", markersize=5),
+               Patch(facecolor="0.9", edgecolor="0.35"),
+               Line2D([], [], color="0.5", linestyle="--")]
+    _figure_legend(fig, handles, ["One ensemble member (its parameters and seed)",
+                                  "Quartiles and median over the members", "No difference"],
+                   ncol=3)
+    against = baseline or "the baseline"
+    _suptitle(fig, title, f"Differences from {against} in each member of the ensemble")
+    if out is not None:
+        save_figure(fig, out, formats)
+    return fig
+
+
+def ensemble_differences(comparison: Comparison,
+                         outputs: Sequence[str] = MAIN_METRICS) -> pd.DataFrame:
+    """Each scenario's member-by-member difference from the baseline in `outputs`
+    (`dmpsim.analysis.ensemble.paired_differences` on the comparison's runs); a member whose
+    run failed in either scenario is left out of that pair."""
+    return paired_differences(comparison.member_runs(), comparison.baseline, list(outputs),
+                              incomplete="drop")
+
+
 #: Band figures: (series column, y label, rolling window in months).
 BAND_FIGURES = (
     ("integrity", "Integrity of completed processes (0-1)", 12),
@@ -127,6 +239,18 @@ def draw_figures(comparison: Comparison, folder: Path) -> dict[str, list[Path]]:
                          f"95% bootstrap intervals; {comparison.replications} replications)")
         _fewer_ticks(fig)
         written["effects"] = save_figure(fig, folder / "effects")
+    if comparison.ensemble is not None:
+        differences = ensemble_differences(comparison)
+        if not differences.empty:
+            members = comparison.replications
+            fig = figure_ensemble_differences(
+                differences, baseline=comparison.baseline,
+                scenarios=[n for n in comparison.names if n != comparison.baseline],
+                outputs=MAIN_METRICS,
+                title=f"Differences from {comparison.baseline} in each of the {members} members "
+                      "of the ensemble (each member: its parameters and seed, one run per "
+                      "scenario)")
+            written["ensemble_differences"] = save_figure(fig, folder / "ensemble_differences")
     series = comparison.series
     if series is None:
         return written

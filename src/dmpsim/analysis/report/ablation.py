@@ -1,6 +1,7 @@
 """The report of a mechanism ablation (`dmpsim ablate`): the knock-outs' effects on the main
-outputs and the patterns, which mechanisms produce each, what may be concluded and how to
-reproduce it."""
+outputs and the patterns, which mechanisms produce each, across a calibrated ensemble (with
+``--ensemble``) how often each effect has its sign, what may be concluded and how to reproduce
+it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ...experiments.tables import SUMMARY_KEYS
 from ...model.params import MECHANISMS
 from ...viz.style import metric_label
 from ..results import ABLATION_METRICS, HEADLINE, PATTERNS, Ablation
+from .compare import calibration_text
 from .document import (
     Report,
     fmt_ci,
@@ -70,7 +72,60 @@ def _effects_table(result: Ablation, outputs: Sequence[str], scales: dict[str, f
     return pd.DataFrame(rows)
 
 
-def build_report(result: Ablation, with_figure: bool, found: dict[str, str]) -> Report:
+def _percent(value: Any) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:.0%}"
+
+
+def _ensemble_section(report: Report, r: Ablation, figure: bool) -> None:
+    """Across the ensemble: per knock-out and main output, the shares of the members in which
+    the knock-out raises and lowers the output."""
+    c = r.comparison
+    table = c.ensemble
+    assert table is not None and c.ensemble_source is not None
+    report.heading("Across the ensemble")
+    report.paragraph(calibration_text(c.ensemble_source, r.replications, "arm"))
+    overridden = c.overridden()
+    if overridden:
+        report.paragraph("The arms set " + ", ".join(f"`{k}`" for k in overridden)
+                         + " themselves (differently), so every run takes its arm's value, "
+                         "not the ensemble member's.")
+    report.paragraph(
+        "Each member is run once per arm, with its own parameters and seed, so a share mixes "
+        "uncertainty about the calibrated parameters with the model's run-to-run noise: "
+        "\"raises the output in 90% of the members\" means that for a member drawn from the "
+        "ensemble one run without the mechanism comes out higher than one run of the full "
+        "model with that member's parameters and seed 90% of the time. It is not the "
+        "probability that the knock-out raises the output's expected value.")
+    index = table.set_index(["scenario", "output"])
+    rows = []
+    for m in r.mechanisms:
+        row = {"Mechanism knocked out": _mechanism_label(m)}
+        for o in ABLATION_METRICS:
+            e = index.loc[(r.arm(m), o)]
+            n, members = e["n_paired"], e["n_members"]
+            cell = f"{_percent(e['share_higher'])} / {_percent(e['share_lower'])}"
+            if n is not pd.NA and int(n) < int(members):
+                cell += f" ({int(n)} of {int(members)})"
+            row[metric_label(o)] = cell
+        rows.append(row)
+    report.table(pd.DataFrame(rows),
+                 "Share of the ensemble's members in which the knock-out raises / lowers the "
+                 "output (the rest: no change); a knock-out whose effect has the same sign in "
+                 "(nearly) every member acts the same way across the calibrated parameters")
+    report.paragraph("ensemble.csv has, for every arm and summary key, these shares, the mean "
+                     "and median member-wise effect, and the shares, regrets and rankings by "
+                     "the direction in which each output is better "
+                     "(`dmpsim.analysis.results.BETTER`; for a knock-out, *better* means the "
+                     "output is better without the mechanism).")
+    if figure:
+        folder = r.out / "figures" if r.out is not None else Path("figures")
+        report.figure(folder / "ensemble_differences.png",
+                      f"Each knock-out's effect (knock-out minus {r.full}) in every member of "
+                      "the ensemble (points), with the quartiles (box); dashed: no effect.")
+
+
+def build_report(result: Ablation, with_figure: bool, found: dict[str, str], *,
+                 ensemble_figure: bool = False) -> Report:
     r = result
     c = r.comparison
     scales = _scales(r)
@@ -80,7 +135,9 @@ def build_report(result: Ablation, with_figure: bool, found: dict[str, str]) -> 
         f"**{len(r.mechanisms)} mechanism(s)** knocked out one at a time from **{r.scenario.name}** "
         f"(the full model, arm `{r.full}`), **{r.replications} replications** per arm, "
         f"**{r.steps} months** ({years:g} years) per run, with common random numbers: "
-        "replication k of every arm ran with the same seed, and each effect is the paired "
+        "replication k of every arm ran with the same seed"
+        + (" and the same member of a calibrated ensemble (see *Across the ensemble*)"
+           if c.ensemble is not None else "") + ", and each effect is the paired "
         "difference **knock-out minus full model**, averaged over the replications. Intervals "
         "are 95% bootstrap intervals (BCa, scipy); a * marks an effect whose interval excludes "
         "zero.")
@@ -123,6 +180,9 @@ def build_report(result: Ablation, with_figure: bool, found: dict[str, str]) -> 
                  f" (d {fmt_effect(row.cohens_d)})" for row in found_rows.itertuples(index=False)]
         items.append(f"{name}: " + "; ".join(parts))
     report.bullets(items)
+
+    if c.ensemble is not None:
+        _ensemble_section(report, r, ensemble_figure)
 
     report.heading("How to read this")
     report.bullets([
@@ -188,7 +248,8 @@ def build_report(result: Ablation, with_figure: bool, found: dict[str, str]) -> 
         f"Versions: {versions_line(found)}.",
         "Files: ablation.csv/.parquet (every mechanism x every summary key, long form), "
         "ablation.json, comparison.csv/.parquet (every arm's means and differences), "
-        "differences.csv, runs.csv, series.parquet, comparison.json, figures/, sweep/.",
+        "differences.csv, runs.csv, series.parquet, comparison.json, figures/, sweep/"
+        + ("; ensemble.csv (across the ensemble)." if c.ensemble is not None else "."),
     ])
     report.table(pd.DataFrame({"Replication": seeds["replication"].astype(str),
                                "Seed": seeds["seed"].astype(str)}),

@@ -1,4 +1,5 @@
-"""The report of a scenario comparison (`dmpsim compare`): key results, effect sizes, how the
+"""The report of a scenario comparison (`dmpsim compare`): key results, effect sizes, across a
+calibrated ensemble (with ``--ensemble``) who beats the baseline, regret and rankings, how the
 scenarios differ, what may be concluded and how to reproduce it."""
 
 from __future__ import annotations
@@ -23,7 +24,19 @@ from .document import (
     versions_line,
 )
 
-__all__ = ["build_report"]
+__all__ = ["SHARE_MEANING", "build_report", "ensemble_section"]
+
+#: What a share of the ensemble means, said wherever one is shown.
+SHARE_MEANING = (
+    "Each member is run once per scenario, with its own parameters and seed, so a share mixes "
+    "uncertainty about the calibrated parameters with the model's run-to-run noise: \"beats the "
+    "baseline in 70% of the ensemble\" means that for a member drawn from the ensemble one run "
+    "of the scenario comes out ahead of one run of the baseline with that member's parameters "
+    "and seed 70% of the time. It is not the probability that the scenario's expected outcome "
+    "is better. The interval is Wilson's 95% score interval, treating the members as "
+    "independent draws.")
+
+_DIRECTION_TEXT = {1: "higher", -1: "lower", 0: "neither"}
 
 
 def _scale(table: pd.DataFrame, metric: str) -> float:
@@ -47,6 +60,103 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+def _share_text(value: Any) -> str:
+    if value is None or value is pd.NA or not np.isfinite(value):
+        return "–"
+    return f"{value:.0%}"
+
+
+def _share_cell(row: Any) -> str:
+    """The headline share with its interval: beats the baseline, or (direction 0) is higher."""
+    share = row["share_better"] if row["direction"] else row["share_higher"]
+    if share is None or not np.isfinite(share):
+        return "–"
+    cell = f"{_share_text(share)} [{_share_text(row['ci_low'])}, {_share_text(row['ci_high'])}]"
+    n, members = row["n_paired"], row["n_members"]
+    if n is not pd.NA and int(n) < int(members):
+        cell += f" ({int(n)} of {int(members)} members: a run failed or had no value)"
+    return cell if row["direction"] else f"higher in {cell}"
+
+
+def _w_text(value: Any) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:.2f}"
+
+
+def calibration_text(record: dict[str, Any], replications: int, unit: str = "scenario") -> str:
+    """Where the ensemble comes from and which parameters it calibrates, for a report."""
+    rows = record["members"]
+    drawn = len(set(rows))
+    keys = ", ".join(f"`{k}`" for k in record["keys"])
+    repeated = (f" ({drawn} distinct rows: weighted members are resampled, so a member drawn "
+                "twice runs twice with different seeds)" if drawn < len(rows) else "")
+    return (f"Replication k of every {unit} took member k of the calibrated ensemble in "
+            f"`{record['source']}` and seed k: {replications} members{repeated}, calibrating "
+            f"{keys}. Every difference below is paired over both the parameters and the random "
+            "numbers.")
+
+
+def ensemble_section(report: Report, c: Comparison, figure: Path | None,
+                     outputs: tuple[str, ...] = MAIN_METRICS) -> None:
+    """The section "Across the ensemble": per output, each scenario's share of the members in
+    which it beats the baseline, its regret, and whether the ranking holds in every member."""
+    table = c.ensemble
+    assert table is not None and c.ensemble_source is not None
+    report.heading("Across the ensemble")
+    report.paragraph(calibration_text(c.ensemble_source, c.replications))
+    overridden = c.overridden()
+    if overridden:
+        report.paragraph("The scenarios set " + ", ".join(f"`{k}`" for k in overridden)
+                         + " themselves (differently), so every run takes its scenario's "
+                         "value of " + ("it" if len(overridden) == 1 else "them")
+                         + ", not the ensemble member's.")
+    report.paragraph(SHARE_MEANING)
+    rows = []
+    for m in outputs:
+        mine = table[table["output"] == m]
+        scale = _scale(c.table, m)
+        for _, r in mine.iterrows():
+            is_base = r["scenario"] == c.baseline
+            rows.append({
+                "Outcome": metric_label(m),
+                "Better": _DIRECTION_TEXT[int(r["direction"])],
+                "Scenario": r["scenario"] + (" (baseline)" if is_base else ""),
+                f"Beats {c.baseline} in [95% interval]": "–" if is_base else _share_cell(r),
+                "Regret: mean": fmt_number(r["regret_mean"], scale),
+                "Regret: 90th percentile": fmt_number(r["regret_p90"], scale),
+            })
+    report.table(pd.DataFrame(rows),
+                 f"Share of the ensemble's members in which each scenario beats {c.baseline} "
+                 "(for an outcome where neither direction is better: is higher), and its "
+                 "regret, the shortfall from the best scenario in the same member (mean and "
+                 "90th percentile over the members; 0 = always the best)")
+    rows = []
+    for m in outputs:
+        r = table[table["output"] == m].iloc[0]
+        rows.append({"Outcome": metric_label(m),
+                     "Most common ranking (best first)": r["modal_ranking"] or "–",
+                     "Across the ensemble": r["ranking_verdict"],
+                     "Kendall's W": _w_text(r["kendall_w"])})
+    report.table(pd.DataFrame(rows),
+                 "Whether the scenarios come in the same order in every member (an outcome "
+                 "where neither direction is better is ranked higher first); Kendall's W is 1 "
+                 "when every member ranks them alike, near 0 when the rankings are unrelated")
+    report.bullets([
+        "**Beats the baseline**: the scenario's run is better than the baseline's run in the "
+        "same member (same parameters, same seed), by the direction in the column *Better* "
+        "(`dmpsim.analysis.results.BETTER`; ties count as not beating).",
+        "**Regret**: how far the scenario falls short of the best of the compared scenarios in "
+        "each member, in the outcome's units. A low mean means close to the best on average; "
+        "a low 90th percentile means rarely far from it (a robust choice).",
+        "ensemble.csv has these figures for every summary key, with the shares tied, worse, "
+        "higher and lower, the mean and median member-wise difference and the share of "
+        "members in which each scenario is the best.",
+    ])
+    if figure is not None:
+        report.figure(figure, f"Each scenario's difference from {c.baseline} in every member "
+                              "of the ensemble (points), with the quartiles (box); dashed: no "
+                              "difference.")
+
+
 def build_report(comparison: Comparison, figure_files: dict[str, list[Path]],
                  found: dict[str, str]) -> Report:
     c = comparison
@@ -57,6 +167,9 @@ def build_report(comparison: Comparison, figure_files: dict[str, list[Path]],
     design = ("common random numbers: replication k of every scenario ran with the same seed, "
               "and differences are paired by replication" if c.common_random_numbers else
               "independent seeds (no common random numbers): differences are unpaired")
+    if c.ensemble is not None:
+        design += (f"; replication k also took member k of a calibrated ensemble of "
+                   f"{c.replications} parameter sets (see *Across the ensemble*)")
     report.paragraph(
         f"{len(c.names)} scenarios, **{c.replications} replications** each, "
         f"**{c.steps} months** ({years:g} years) per run; baseline **{c.baseline}**; {design}. "
@@ -150,6 +263,10 @@ def build_report(comparison: Comparison, figure_files: dict[str, list[Path]],
                 "ci_text": "95% interval", "effect_size": "d_z", "cohens_d": "d"},
                 {"effect_size": fmt_effect, "cohens_d": fmt_effect}))
 
+    if c.ensemble is not None:
+        ensemble_section(report, c, folder / "ensemble_differences.png"
+                         if "ensemble_differences" in figure_files else None)
+
     report.heading("Scenarios")
     ordered = sorted(c.scenarios, key=lambda s: s.name != c.baseline)
     report.table(pd.DataFrame({
@@ -213,7 +330,9 @@ def build_report(comparison: Comparison, figure_files: dict[str, list[Path]],
                                   else ", with spawn key (point, replication)."),
         f"Versions: {versions_line(found)}.",
         "Files: comparison.csv/.parquet (every summary key), differences.csv, runs.csv, "
-        "series.parquet, comparison.json, figures/, sweep/ (the sweep's manifest and tables).",
+        "series.parquet, comparison.json, figures/, sweep/ (the sweep's manifest and tables)"
+        + ("; ensemble.csv (across the ensemble, every summary key)."
+           if c.ensemble is not None else "."),
     ])
     report.table(seeds.astype(str) if not c.common_random_numbers else pd.DataFrame({
         "Replication": seeds["replication"].astype(str), "Seed": seeds["seed"].astype(str)}),
