@@ -11,7 +11,7 @@
 
 A module may import its own layer and the layers below it, never a layer above. The analysis
 package spans three ranks: its *methods* (`stats`, `prim`, `sensitivity`, `targets`, `abc`,
-`ensemble`) take data in and give numbers out, and of dmpsim import `dmpsim.errors` and each
+`ensemble`, `statistics`) take data in and give numbers out, and of dmpsim import `dmpsim.errors` and each
 other only; its
 result types (`analysis.results`) are what the figures read; its workflows and reports draw
 figures through `dmpsim.viz`, which sits between them. Within the top rank, app may not import
@@ -56,7 +56,8 @@ PACKAGE = "dmpsim"
 #: Data in, numbers out: of dmpsim, these import only the modules listed.
 METHODS = frozenset({"dmpsim.analysis.stats", "dmpsim.analysis.prim",
                      "dmpsim.analysis.sensitivity", "dmpsim.analysis.targets",
-                     "dmpsim.analysis.abc", "dmpsim.analysis.ensemble"})
+                     "dmpsim.analysis.abc", "dmpsim.analysis.ensemble",
+                     "dmpsim.analysis.statistics"})
 METHODS_MAY_IMPORT = frozenset({"dmpsim.errors"})
 #: Each layer (a subpackage or a module; the longest prefix decides) and its rank: a module
 #: imports only ranks <= its own.

@@ -146,6 +146,32 @@ def test_parameter_recovery_on_the_model(tmp_path):
     assert set(labels.values()) <= {"constrained", "weakly constrained"}, labels
 
 
+def test_a_statistic_of_the_monthly_table_is_a_target(tmp_path):
+    table = {**SMALL, "statistics": {"late_confidence": {
+        "column": "public_confidence", "statistic": "mean", "months": [13, 24]}},
+        "targets": {"late_confidence": {"at_least": 0.5}, "integrity_mean": {"at_least": 0.8}}}
+    result = calibrate(table, backend="serial", out=tmp_path, progress=False, figures=False)
+    series = pd.read_parquet(tmp_path / "draws" / "series.parquet")
+    late = series[series["step"] >= 13].groupby("run_id")["public_confidence"].mean()
+    draws = pd.read_parquet(tmp_path / "draws.parquet")
+    runs = pd.read_parquet(tmp_path / "draws" / "runs.parquet")
+    expected = late.groupby(runs.set_index("run_id")["point"]).mean()
+    assert np.allclose(draws["late_confidence"].to_numpy(), expected.to_numpy())
+    assert set(result.target_summary["target"]) == {"late_confidence", "integrity_mean"}
+    record = json.loads((tmp_path / "calibration.json").read_text())
+    assert record["statistics"][0]["description"] == "mean of public_confidence, months 13-24"
+
+
+def test_a_statistic_of_one_run():
+    from dmpsim.analysis.statistics import Statistic
+
+    steps, values = np.arange(1, 7), np.array([1.0, 2.0, np.nan, 4.0, 5.0, 6.0])
+    assert Statistic("s", "c", "mean", (2, 4)).of(steps, values) == 3.0   # NaN left out
+    assert Statistic("s", "c", "last").of(steps, values) == 6.0
+    assert Statistic("s", "c", "sum", (1, 2)).of(steps, values) == 3.0
+    assert math.isnan(Statistic("s", "c", "max", (10, 12)).of(steps, values))
+
+
 def test_smc_runs_through_pyabc_serially_and_deterministically(tmp_path):
     pytest.importorskip("pyabc")
     first = calibrate(SMALL, method="smc", backend="serial", out=tmp_path / "a", progress=False,
@@ -173,6 +199,15 @@ def test_smc_runs_through_pyabc_serially_and_deterministically(tmp_path):
     ({"rejection": {"drawz": 5}}, "rejection.drawz", "did you mean 'draws'"),
     ({"smc": {"population": 1}}, "smc.population", ">= 2"),
     ({"steps_": 3}, "steps_", "unknown key"),
+    ({"statistics": {"x": {"column": "public_confidense"}}}, "statistics.x",
+     "did you mean 'public_confidence'"),
+    ({"statistics": {"x": {"column": "tenders", "statistic": "mode"}}}, "statistics.x",
+     "statistic must be one of"),
+    ({"statistics": {"x": {"column": "tenders", "months": [5, 2]}}}, "statistics.x",
+     "first <= last"),
+    ({"statistics": {"PT1": {"column": "tenders"}}}, "statistics.PT1", "already an output"),
+    ({"statistics": {"x": {"column": "tenders", "stat": "max"}}}, "statistics.x",
+     "did you mean 'statistic'"),
 ])
 def test_bad_calibrations_are_one_line(change, key, problem):
     with pytest.raises(InputError) as caught:

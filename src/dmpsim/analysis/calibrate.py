@@ -16,9 +16,13 @@ scenario, the uncertain parameters with their priors, and targets on the model's
     "response.temperature" = { range = [0.1, 1.0] }
     "learning.lesson_scale" = { distribution = "loguniform", lo = 4.0, hi = 24.0 }
 
-    [targets]                         # dmpsim.analysis.targets: any summary key, PT1-PT10
-    PT1 = { at_least = 0.6 }
+    [statistics]                      # optional: outputs from the monthly model table
+    late_confidence = { column = "public_confidence", statistic = "mean", months = [181, 240] }
+
+    [targets]                         # dmpsim.analysis.targets: any summary key, PT1-PT10,
+    PT1 = { at_least = 0.6 }          # or a statistic above
     PT5 = { sign = "negative" }
+    late_confidence = { at_least = 0.6 }
 
     [rejection]
     draws = 1000                      # prior draws, each run `replications` times
@@ -63,13 +67,14 @@ from ..model.params import did_you_mean
 from . import abc
 from .report import analysis_versions, shell_command
 from .results import CalibrationResult
+from .statistics import Statistic, parse_statistic
 from .targets import Target, parse_target, summarise_targets
 
 __all__ = ["METHODS", "Calibration", "calibrate", "load_calibration"]
 
 METHODS = ("rejection", "smc")
 TOP_KEYS = ("description", "name", "scenario", "seed", "replications", "steps", "set",
-            "priors", "targets", "rejection", "smc")
+            "priors", "statistics", "targets", "rejection", "smc")
 REJECTION_KEYS = ("draws", "keep")
 SMC_KEYS = ("population", "generations", "min_epsilon")
 #: How many prior draws are made (not run) to show the prior beside an smc ensemble.
@@ -89,6 +94,7 @@ class Calibration:
     source: str
     experiment: Experiment
     targets: list[Target]
+    statistics: list[Statistic]
     draws: int
     keep: float | None
     population: int
@@ -156,12 +162,20 @@ def parse_calibration(table: dict[str, Any], source: str = "<calibration>",
             or not math.isfinite(min_epsilon) or min_epsilon < 0):
         raise InputError(f"expected a number >= 0, got {min_epsilon!r}", source=source,
                          key="smc.min_epsilon")
+    from ..model import MODEL_SERIES
+
+    raw_statistics = table.get("statistics", {})
+    if not isinstance(raw_statistics, dict):
+        raise InputError(f"expected a table, got {raw_statistics!r}", source=source,
+                         key="statistics")
+    statistics = [parse_statistic(name, spec, source, MODEL_SERIES, SUMMARY_KEYS)
+                  for name, spec in raw_statistics.items()]
     raw_targets = table.get("targets")
     if not isinstance(raw_targets, dict) or not raw_targets:
         raise InputError("a calibration needs [targets]: at least one condition on the "
                          "outputs, e.g. PT1 = { at_least = 0.6 }", source=source, key="targets")
-    targets = [parse_target(name, spec, source, SUMMARY_KEYS)
-               for name, spec in raw_targets.items()]
+    outputs = [*SUMMARY_KEYS, *(s.name for s in statistics)]
+    targets = [parse_target(name, spec, source, outputs) for name, spec in raw_targets.items()]
 
     experiment_table: dict[str, Any] = {
         "description": table.get("description"),
@@ -174,6 +188,9 @@ def parse_calibration(table: dict[str, Any], source: str = "<calibration>",
         "parameters": priors,
         "design": {"type": "random", "samples": draws},
     }
+    if statistics:
+        experiment_table["outputs"] = {"series": True, "interval": 1, "columns": sorted(
+            {s.column for s in statistics})}
     for optional in ("steps", "set"):
         if optional in table:
             experiment_table[optional] = table[optional]
@@ -188,7 +205,8 @@ def parse_calibration(table: dict[str, Any], source: str = "<calibration>",
         raise InputError(exc.problem.replace("[parameters]", "[priors]"), source=source,
                          key=key or None) from None
     return Calibration(name=experiment.name, description=experiment.description, source=source,
-                       experiment=experiment, targets=targets, draws=draws,
+                       experiment=experiment, targets=targets, statistics=statistics,
+                       draws=draws,
                        keep=None if keep is None else float(keep), population=population,
                        generations=generations, min_epsilon=float(min_epsilon), raw=table)
 
@@ -227,6 +245,19 @@ def _per_draw(runs: pd.DataFrame, n_draws: int, outputs: list[str]) -> pd.DataFr
     return means.reindex(range(n_draws))
 
 
+def _run_statistics(statistics: list[Statistic], folder: Path) -> pd.DataFrame:
+    """Each finished run's statistics, from the per-month series the sweep kept."""
+    from ..io.sweep_folder import read_results
+
+    series = read_results(folder, series=True)
+    rows = []
+    for run_id, run in series.groupby("run_id", sort=True):
+        steps = run["step"].to_numpy()
+        rows.append({"run_id": run_id,
+                     **{s.name: s.of(steps, run[s.column].to_numpy()) for s in statistics}})
+    return pd.DataFrame(rows, columns=["run_id", *(s.name for s in statistics)])
+
+
 def _unit_columns(keys: list[str], unit: np.ndarray) -> dict[str, np.ndarray]:
     return {f"u:{k}": unit[:, j] for j, k in enumerate(keys)}
 
@@ -251,6 +282,9 @@ def _rejection(cal: Calibration, *, backend: str | None, workers: int | None, sc
     extra = {"work": work} if work is not None else {}
     runs = sweep(exp, backend=backend, workers=workers, scheduler=scheduler,
                  out=out / "draws", resume=resume, progress=progress, **extra)
+    if cal.statistics:
+        runs = runs.merge(_run_statistics(cal.statistics, out / "draws"), on="run_id",
+                          how="left")
     outputs = _outputs(cal.targets)
     values = _per_draw(runs, exp.n_points, outputs)
     assert exp._unit is not None
@@ -304,11 +338,13 @@ class ReplicatedRuns:
     targets read out, each the mean over `replications` runs (seeds derived from the draw's
     seed as a sweep derives them from an experiment's)."""
 
-    def __init__(self, experiment: Experiment, outputs: list[str]) -> None:
+    def __init__(self, experiment: Experiment, outputs: list[str],
+                 statistics: list[Statistic] = ()) -> None:
         self.scenario = experiment.scenario
         self.steps = experiment.steps
         self.replications = experiment.replications
         self.outputs = outputs
+        self.statistics = {s.name: s for s in statistics}
 
     def __call__(self, parameters: dict[str, Any], seed: int) -> dict[str, float]:
         from ..experiments.run import run
@@ -320,7 +356,10 @@ class ReplicatedRuns:
                              steps=self.steps, overrides=parameters)
             except Exception:   # a failed run counts as missing, as in a sweep
                 continue
-            rows.append([float(result.summary.get(k, math.nan)) for k in self.outputs])
+            steps = result.model["step"].to_numpy()
+            rows.append([self.statistics[k].of(steps, result.model[self.statistics[k].column])
+                         if k in self.statistics else float(result.summary.get(k, math.nan))
+                         for k in self.outputs])
         if not rows:
             return dict.fromkeys(self.outputs, math.nan)
         with np.errstate(all="ignore"):
@@ -349,7 +388,8 @@ def _smc(cal: Calibration, *, backend: str | None, workers: int | None, schedule
     sampler = {"serial": "serial", "processes": "multicore", "dask": "dask"}[backend]
     client = _dask_client(workers, scheduler) if sampler == "dask" else None
     try:
-        result = abc.smc(simulate or ReplicatedRuns(exp, outputs), cal.priors, cal.targets,
+        model = simulate or ReplicatedRuns(exp, outputs, cal.statistics)
+        result = abc.smc(model, cal.priors, cal.targets,
                          population=cal.population, generations=cal.generations,
                          db_path=out / "abc.db", sampler=sampler,
                          workers=workers if sampler == "multicore" else None, client=client,
@@ -487,6 +527,7 @@ def write_outputs(result: CalibrationResult, cal: Calibration, draws: pd.DataFra
         "scenario": {"name": result.scenario.name, "source": result.scenario.source},
         "keys": result.keys,
         "priors": result.priors,
+        "statistics": [{"name": s.name, "description": s.describe()} for s in cal.statistics],
         "targets": [{"name": t.name, "description": t.describe(), "outputs": list(t.keys)}
                     for t in cal.targets],
         "seed": result.seed,
