@@ -93,6 +93,16 @@ def test_rejection_resumes_to_the_same_ensemble_and_backends_agree(tmp_path):
     pd.testing.assert_frame_equal(resumed.prior, whole.prior)
 
 
+def test_the_same_seed_gives_the_same_ensemble_on_dask(tmp_path):
+    pytest.importorskip("dask.distributed")
+    serial = calibrate(SMALL, backend="serial", out=tmp_path / "serial", write=False,
+                       progress=False)
+    dask = calibrate(SMALL, backend="dask", workers=2, out=tmp_path / "dask", write=False,
+                     progress=False)
+    pd.testing.assert_frame_equal(dask.ensemble, serial.ensemble)
+    pd.testing.assert_frame_equal(dask.prior, serial.prior)
+
+
 def test_outputs_on_disk(tmp_path):
     result = calibrate(SMALL, backend="serial", out=tmp_path, progress=False)
     for name in ("ensemble.parquet", "ensemble.csv", "prior.parquet", "draws.parquet",
