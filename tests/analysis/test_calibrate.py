@@ -93,6 +93,21 @@ def test_rejection_resumes_to_the_same_ensemble_and_backends_agree(tmp_path):
     pd.testing.assert_frame_equal(resumed.prior, whole.prior)
 
 
+def test_new_targets_reuse_the_draws_on_disk(tmp_path):
+    first = calibrate(SMALL, backend="serial", out=tmp_path, progress=False, figures=False)
+    retargeted = {**SMALL, "targets": {"pressure_rate": {"at_most": 0.45}},
+                  "rejection": {"draws": 10, "keep": 0.5}}
+
+    def never(task):
+        raise AssertionError("a run was repeated")
+
+    second = calibrate(retargeted, backend="serial", out=tmp_path, resume=True,
+                       progress=False, figures=False, work=never)
+    pd.testing.assert_frame_equal(second.prior, first.prior)
+    assert len(second.ensemble) == 5 and list(second.target_summary["target"]) == [
+        "pressure_rate"]
+
+
 def test_the_same_seed_gives_the_same_ensemble_on_dask(tmp_path):
     pytest.importorskip("dask.distributed")
     serial = calibrate(SMALL, backend="serial", out=tmp_path / "serial", write=False,
