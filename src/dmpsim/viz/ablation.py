@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
 
 from ..analysis.results import ABLATION_METRICS, HEADLINE, PATTERNS, Ablation
 from ..model.params import MECHANISMS
@@ -25,8 +25,8 @@ def draw_figure(result: Ablation, stem: Path) -> list[Path]:
     flags = result.effects(HEADLINE, "excludes_zero")
     shown = d.clip(-2, 2).to_numpy()
     n_rows, n_cols = shown.shape
-    fig, ax = plt.subplots(figsize=(0.5 * n_cols + 4.0, 0.3 * n_rows + 3.6),
-                           layout="constrained")
+    fig = Figure(figsize=(0.5 * n_cols + 4.0, 0.3 * n_rows + 3.6), layout="constrained")
+    ax = fig.subplots()
     image = ax.imshow(np.ma.masked_invalid(shown), cmap="RdBu_r",
                       norm=TwoSlopeNorm(vmin=-2, vcenter=0, vmax=2), aspect="auto")
     ax.set_facecolor("0.85")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ..model.params import KINDS
 from .style import KIND_COLOURS, KIND_HATCHES, KIND_LABELS
@@ -16,7 +16,9 @@ __all__ = ["overview_figure"]
 def overview_figure(model: pd.DataFrame, title: str, out: Path) -> Path:
     """Integrity and public confidence over time, and market share by practitioner kind."""
     years = model["step"] / 12.0
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+    # Built on Figure directly (as every figure here): `dmpsim run` never imports pyplot.
+    fig = Figure(figsize=(8, 7))
+    top, bottom = fig.subplots(2, 1, sharex=True)
     integrity = model["integrity"].rolling(12, min_periods=1).mean()
     top.plot(years, integrity, color="black",
              label="Integrity of completed processes (12-month mean)")
@@ -38,5 +40,4 @@ def overview_figure(model: pd.DataFrame, title: str, out: Path) -> Path:
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
-    plt.close(fig)
     return out
