@@ -287,8 +287,7 @@ def _rejection(cal: Calibration, *, backend: str | None, workers: int | None, sc
                           how="left")
     outputs = _outputs(cal.targets)
     values = _per_draw(runs, exp.n_points, outputs)
-    assert exp._unit is not None
-    unit = np.asarray(exp._unit, dtype=float)
+    unit = np.asarray(exp.unit, dtype=float)   # a random design always has one
     result = abc.rejection(unit, values.reset_index(drop=True), cal.targets, keys=cal.keys,
                            share=cal.keep)
     design = exp.design_table().drop(columns="point")

@@ -163,6 +163,12 @@ class Experiment:
         """The varied parameters' values at a design point, as plain Python values."""
         return {k: plain(self._columns[k][point]) for k in self.keys}
 
+    @property
+    def unit(self) -> np.ndarray | None:
+        """A sampling design's points in the unit hypercube (a row per point, a column per
+        varied parameter, before each column is mapped to its values); None otherwise."""
+        return None if self._unit is None else self._unit.copy()
+
     def run_values(self, point: int, replication: int) -> dict[str, Any]:
         """The values one run takes: its ensemble member's (if any), then its design point's,
         which win where both give a parameter."""
