@@ -64,6 +64,7 @@ __all__ = [
     "CONSTRAINED_BELOW", "LABELS", "SAMPLERS", "WEAKLY_CONSTRAINED_BELOW", "Prior",
     "RejectionResult", "SMCResult", "accept", "constraint_table", "draw_unit",
     "effective_sample_size", "parameter_values", "particle_seed", "rejection", "smc",
+    "weighted_quantile",
 ]
 
 SAMPLERS = ("multicore", "dask", "serial")
@@ -159,7 +160,7 @@ def effective_sample_size(weights: np.ndarray) -> float:
     return total * total / float(np.sum(w * w))
 
 
-def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float | np.ndarray) -> np.ndarray:
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float | np.ndarray) -> np.ndarray:
     """Quantiles of a weighted sample: each point stands at the middle of its weight's span of
     the cumulative distribution (with equal weights, numpy's ``method="hazen"``)."""
     order = np.argsort(x, kind="stable")
@@ -208,12 +209,12 @@ def constraint_table(prior_unit: np.ndarray, posterior_unit: np.ndarray,
     for j, key in enumerate(keys):
         prior = prior_unit[:, j]
         prior_sd = _weighted_sd(prior, equal)
-        lo, hi = _weighted_quantile(prior, equal, np.array([0.05, 0.95]))
+        lo, hi = weighted_quantile(prior, equal, np.array([0.05, 0.95]))
         prior_range = float(hi - lo)
         if m and w.sum() > 0:
             post = posterior_unit[:, j]
             post_sd = _weighted_sd(post, w)
-            lo, hi = _weighted_quantile(post, w, np.array([0.05, 0.95]))
+            lo, hi = weighted_quantile(post, w, np.array([0.05, 0.95]))
             post_range = float(hi - lo)
             sd_ratio = post_sd / prior_sd if prior_sd > 0 else math.nan
             range_ratio = post_range / prior_range if prior_range > 0 else math.nan
@@ -570,7 +571,7 @@ def _smc_result(history: Any, priors: Sequence[Prior], distance: Any, generation
         d, w = weighted["distance"].to_numpy(float), weighted["w"].to_numpy(float)
         w = w / w.sum()
         simulations = int(populations.loc[t, "samples"])
-        q10, q50, q90 = _weighted_quantile(d, w, np.array([0.1, 0.5, 0.9]))
+        q10, q50, q90 = weighted_quantile(d, w, np.array([0.1, 0.5, 0.9]))
         rows.append({"t": t, "epsilon": float(populations.loc[t, "epsilon"]),
                      "simulations": simulations, "accepted": len(d),
                      "acceptance_rate": len(d) / simulations if simulations else math.nan,

@@ -235,16 +235,6 @@ def _outputs(targets: list[Target]) -> list[str]:
     return list(dict.fromkeys(k for t in targets for k in t.keys))
 
 
-def _per_draw(runs: pd.DataFrame, n_draws: int, outputs: list[str]) -> pd.DataFrame:
-    """Each draw's outputs: the mean over its finished runs (NaN where none finished)."""
-    ok = runs[runs["status"] == "ok"]
-    frame = ok[["point", *outputs]].copy()
-    for name in outputs:
-        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
-    means = frame.groupby("point")[outputs].mean()
-    return means.reindex(range(n_draws))
-
-
 def _run_statistics(statistics: list[Statistic], folder: Path) -> pd.DataFrame:
     """Each finished run's statistics, from the per-month series the sweep kept."""
     from ..io.sweep_folder import read_results
@@ -262,17 +252,6 @@ def _unit_columns(keys: list[str], unit: np.ndarray) -> dict[str, np.ndarray]:
     return {f"u:{k}": unit[:, j] for j, k in enumerate(keys)}
 
 
-def _weighted_quantiles(x: np.ndarray, w: np.ndarray) -> list[float]:
-    finite = np.isfinite(x)
-    if not finite.any():
-        return [math.nan] * 3
-    x, w = x[finite], w[finite]
-    order = np.argsort(x, kind="stable")
-    x, w = x[order], w[order]
-    cumulative = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return [float(np.interp(q, cumulative, x)) for q in (0.1, 0.5, 0.9)]
-
-
 def _rejection(cal: Calibration, *, backend: str | None, workers: int | None, scheduler: Any,
                out: Path, resume: bool, progress: bool | None, work: Any
                ) -> dict[str, Any]:
@@ -286,21 +265,22 @@ def _rejection(cal: Calibration, *, backend: str | None, workers: int | None, sc
         runs = runs.merge(_run_statistics(cal.statistics, out / "draws"), on="run_id",
                           how="left")
     outputs = _outputs(cal.targets)
-    values = _per_draw(runs, exp.n_points, outputs)
+    # Each draw's outputs: the mean over its finished runs (NaN where none finished).
+    values = exp.point_means(runs, outputs)[outputs]
     unit = np.asarray(exp.unit, dtype=float)   # a random design always has one
-    result = abc.rejection(unit, values.reset_index(drop=True), cal.targets, keys=cal.keys,
+    result = abc.rejection(unit, values, cal.targets, keys=cal.keys,
                            share=cal.keep)
     design = exp.design_table().drop(columns="point")
     prior = pd.concat([design, pd.DataFrame(_unit_columns(cal.keys, unit))], axis=1)
     draws = pd.concat([exp.design_table(), pd.DataFrame(_unit_columns(cal.keys, unit)),
-                       values.reset_index(drop=True)], axis=1)
+                       values], axis=1)
     draws["distance"] = result.distance
     draws["accepted"] = result.accepted
     kept = draws[draws["accepted"]].reset_index(drop=True)
     ensemble = pd.concat([pd.DataFrame({"member": np.arange(len(kept)),
                                         "weight": result.weights}),
                           kept[[*cal.keys, "distance", *outputs]]], axis=1)
-    prior_met = summarise_targets(cal.targets, values.reset_index(drop=True))
+    prior_met = summarise_targets(cal.targets, values)
     summary = result.summary.copy()
     summary.insert(2, "scale", [result.scales.get(t.name, math.nan) for t in cal.targets])
     summary.insert(3, "prior_met_share", prior_met["met_share"].to_numpy())
@@ -316,8 +296,11 @@ def _rejection(cal: Calibration, *, backend: str | None, workers: int | None, sc
         "ess": result.ess,
         "met_share": float(np.mean(accepted_distance == 0)) if len(accepted_distance) else
         math.nan,
+        # Kept draws have finite distances (accept never keeps an infinite one).
         **dict(zip(("distance_q10", "distance_q50", "distance_q90"),
-                   _weighted_quantiles(accepted_distance, result.weights), strict=True)),
+                   abc.weighted_quantile(accepted_distance, result.weights,
+                                         np.array([0.1, 0.5, 0.9])).tolist()
+                   if len(accepted_distance) else [math.nan] * 3, strict=True)),
     }])
     distances = pd.DataFrame({"generation": 0, "distance": result.distance, "weight": 1.0,
                               "accepted": result.accepted})

@@ -199,14 +199,7 @@ def _outputs(outputs: Sequence[str] | None) -> list[str]:
 
 def design_means(exp: Experiment, runs: pd.DataFrame, outputs: list[str]) -> pd.DataFrame:
     """One row per design point: the parameters and each output's mean over its replications."""
-    ok = runs[runs["status"] == "ok"]
-    design = exp.design_table()
-    values = ok.groupby("point")[outputs].agg(lambda s: pd.to_numeric(s, errors="coerce").mean())
-    counts = ok.groupby("point").size().rename("replications_ok")
-    out = design.merge(values, left_on="point", right_index=True, how="left")
-    out = out.merge(counts, left_on="point", right_index=True, how="left")
-    out["replications_ok"] = out["replications_ok"].fillna(0).astype(int)
-    return out
+    return pd.concat([exp.design_table(), exp.point_means(runs, list(outputs))], axis=1)
 
 
 def run_sensitivity(experiment: str | Path | Experiment | dict[str, Any], *,

@@ -15,12 +15,11 @@ calibration file's ``[statistics]`` table::
 window, by default the whole run. A run with no month in the window gives NaN (never met).
 
 This module is part of the methods layer: data in, numbers out. It imports nothing from dmpsim
-but `dmpsim.errors`.
+but `dmpsim.errors` (and `targets`' suggestion of a close name).
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from dmpsim.errors import InputError
+
+from .targets import did_you_mean
 
 __all__ = ["STATISTICS", "Statistic", "parse_statistic"]
 
@@ -89,15 +90,12 @@ def parse_statistic(name: str, spec: Any, source: str | None, columns: Collectio
                    f"\"mean\" }}, got {spec!r}")
     for option in spec:
         if option not in OPTIONS:
-            close = difflib.get_close_matches(str(option), OPTIONS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise fail(f"unknown option '{option}'{hint}; it takes {', '.join(OPTIONS)}")
+            raise fail(f"unknown option '{option}'{did_you_mean(str(option), OPTIONS)}; it "
+                       f"takes {', '.join(OPTIONS)}")
     column = spec.get("column")
     if column not in columns:
-        close = difflib.get_close_matches(str(column), list(columns), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise fail(f"column must be a column of the model's monthly table, got {column!r}"
-                   f"{hint}")
+                   f"{did_you_mean(str(column), columns)}")
     statistic = spec.get("statistic", "mean")
     if statistic not in STATISTICS:
         raise fail(f"statistic must be one of {', '.join(STATISTICS)}, got {statistic!r}")

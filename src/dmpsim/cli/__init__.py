@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError
-from .arguments import months, non_negative_int, port, positive_int
+from .arguments import months, non_negative_int, port, positive_int, where_runs_run
 
 SUMMARY_LINES = (
     ("integrity_mean", "Mean integrity of completed processes", "{:.3f}"),
@@ -201,20 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list the bundled scenarios")
     p.set_defaults(func=cmd_scenarios)
 
-    from ..experiments.backends import BACKENDS
-
     p = sub.add_parser("sweep", help="run an experiment: many runs over a design, streamed to disk",
                        description="Run every (design point, replication) of an experiment file "
                                    "and write runs.parquet (and series.parquet) to --out. "
                                    "See docs/sweeps.md.")
     p.add_argument("experiment", help="bundled experiment name (e.g. smoke) or path to a TOML file")
-    p.add_argument("--workers", type=positive_int, metavar="N",
-                   help="worker processes (default: this machine's available cores)")
-    p.add_argument("--backend", choices=BACKENDS, default=None,
-                   help="serial, processes (default) or dask (default with --scheduler)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="existing Dask scheduler: tcp://HOST:8786, or a scheduler file "
-                        "(implies --backend dask)")
+    where_runs_run(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default results/sweeps/NAME)")
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted sweep in --out: run only what is missing")

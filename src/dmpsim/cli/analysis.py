@@ -29,6 +29,7 @@ from .arguments import (
     open_share,
     positive_int,
     share,
+    where_runs_run,
 )
 
 __all__ = ["add_commands", "cmd_ablate", "cmd_compare", "cmd_discover", "cmd_plot",
@@ -44,14 +45,7 @@ def _true(value: Any) -> bool:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    from ..experiments.backends import BACKENDS
-
-    p.add_argument("--backend", choices=BACKENDS, default=None,
-                   help="serial, processes (default) or dask (default with --scheduler)")
-    p.add_argument("--workers", type=positive_int, metavar="N",
-                   help="worker processes (default: this machine's available cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="existing Dask scheduler, e.g. tcp://HOST:8786 (implies --backend dask)")
+    where_runs_run(p)
     p.add_argument("--resume", action="store_true",
                    help="finish (or reuse) the runs already in OUT/sweep")
     p.add_argument("--quiet", action="store_true", help="no progress bar, header or summary")

@@ -30,6 +30,19 @@ def at_least_two(text: str) -> int:
     return whole(text, 2)
 
 
+def where_runs_run(p: argparse.ArgumentParser) -> None:
+    """--backend, --workers, --scheduler: the options of every command that runs a sweep."""
+    from ..experiments.backends import BACKENDS
+
+    p.add_argument("--backend", choices=BACKENDS, default=None,
+                   help="serial, processes (default) or dask (default with --scheduler)")
+    p.add_argument("--workers", type=positive_int, metavar="N",
+                   help="worker processes (default: this machine's available cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="existing Dask scheduler: tcp://HOST:8786, or a scheduler file "
+                        "(implies --backend dask)")
+
+
 def months(text: str) -> int:
     """--steps: months per run, 1 .. the schema's upper bound of run.steps."""
     from ..experiments.run import max_steps

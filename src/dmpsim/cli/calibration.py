@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .arguments import positive_int
+from .arguments import where_runs_run
 
 __all__ = ["METHODS", "add_commands", "cmd_calibrate"]
 
@@ -83,8 +83,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: Any) -> None:
     """Register calibrate on `subparsers`."""
-    from ..experiments.backends import BACKENDS
-
     p = subparsers.add_parser(
         "calibrate", help="calibrate uncertain parameters on targets such as the patterns",
         description="Draw the calibration file's uncertain parameters from their priors, run "
@@ -99,12 +97,7 @@ def add_commands(subparsers: Any) -> None:
     p.add_argument("--method", choices=METHODS, default="rejection",
                    help="rejection (default: the draws through the sweep machinery, resumable) "
                         "or smc (ABC-SMC through pyabc; needs dmpsim[calibrate])")
-    p.add_argument("--backend", choices=BACKENDS, default=None,
-                   help="serial, processes (default) or dask (default with --scheduler)")
-    p.add_argument("--workers", type=positive_int, metavar="N",
-                   help="worker processes (default: this machine's available cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="existing Dask scheduler, e.g. tcp://HOST:8786 (implies --backend dask)")
+    where_runs_run(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default results/calibrate/NAME)")
     p.add_argument("--resume", action="store_true",
                    help="rejection: finish (or reuse) the draws already in OUT/draws")

@@ -190,6 +190,20 @@ class Experiment:
             table[key] = column.tolist() if column.dtype == object else column
         return table
 
+    def point_means(self, runs: pd.DataFrame, outputs: list[str]) -> pd.DataFrame:
+        """One row per design point, in point order: each output's mean over the point's
+        finished runs (NaN where none finished or none gave a value) and ``replications_ok``,
+        how many of its runs finished."""
+        ok = runs[runs["status"] == "ok"]
+        values = pd.DataFrame({"point": ok["point"].to_numpy()})
+        for name in outputs:
+            values[name] = pd.to_numeric(ok[name], errors="coerce").astype(float).to_numpy()
+        points = range(self.n_points)
+        means = values.groupby("point")[outputs].mean().reindex(points)
+        means["replications_ok"] = values.groupby("point").size().reindex(
+            points, fill_value=0).astype(int)
+        return means.reset_index(drop=True)
+
     def effective_steps(self) -> int:
         """Months per run (the largest, if run.steps is itself varied)."""
         if self.steps is not None:
