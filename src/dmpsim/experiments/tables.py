@@ -11,10 +11,11 @@ import math
 import numbers
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ..model.params import INDEPENDENT_KINDS, KINDS, PRESSURE_TYPES, RESPONSES
-from .patterns import PATTERN_FIGURES, pattern_figures
+from .patterns import PATTERN_FIGURES, Columns, given_in_shares, pattern_figures, series_mean
 
 if TYPE_CHECKING:
     from ..model import DMPMarket
@@ -204,10 +205,18 @@ def summarise(model: DMPMarket, contracts: pd.DataFrame, episodes: pd.DataFrame,
               practitioners: pd.DataFrame, series: pd.DataFrame) -> dict[str, Any]:
     """Scalars over the whole run (the keys and meanings of `SUMMARY_KEYS`), the pattern
     figures PT1-PT10 last (`dmpsim.experiments.patterns.run_patterns`)."""
-    completed = contracts[contracts["status"] == "completed"]
-    final5 = completed[completed["end_step"] > model.steps - 60]
+    # Columns read once into numpy, for these figures and the patterns' (`patterns.Columns`);
+    # `series_mean` is pandas' `Series.mean()` to the last bit.
+    contract, episode = Columns(contracts), Columns(episodes)
+    status, integrity, n_episodes = contract["status"], contract["integrity"], contract["n_episodes"]
+    completed = status == "completed"
+    final5 = completed & (contract["end_step"] > model.steps - 60)
     n_ep = len(episodes)
-    responses = episodes["response"].value_counts() if n_ep else pd.Series(dtype=int)
+    response = episode["response"]
+
+    def responses(*names: str) -> int:
+        return sum(np.count_nonzero(response == name) for name in names)
+
     value_by_kind = {k: 0.0 for k in KINDS}
     value_final5 = {k: 0.0 for k in KINDS}
     for c in model.all_contracts:
@@ -216,16 +225,17 @@ def summarise(model: DMPMarket, contracts: pd.DataFrame, episodes: pd.DataFrame,
             value_final5[c.lead.kind] += c.price
     total_value = sum(value_by_kind.values())
     active = [p for p in model.practitioners if p.active]
+    given_in_reliant, given_in_secure = given_in_shares(episode)
     summary = {
-        "integrity_mean": float(completed["integrity"].mean()) if len(completed) else math.nan,
-        "integrity_final5": float(final5["integrity"].mean()) if len(final5) else math.nan,
-        "pressure_rate": float((contracts["n_episodes"] > 0).mean()) if len(contracts) else math.nan,
-        "episodes_per_contract": float(contracts["n_episodes"].mean()) if len(contracts) else math.nan,
-        "comply_rate": _share(responses.get("comply", 0), n_ep),
-        "negotiate_rate": _share(responses.get("negotiate", 0), n_ep),
-        "pushback_rate": _share(responses.get("push_back", 0) + responses.get("threaten", 0), n_ep),
-        "withdraw_rate": _share(responses.get("withdraw", 0), n_ep),
-        "escalation_rate": _share(int((episodes["reply"] == "escalate").sum()) if n_ep else 0, n_ep),
+        "integrity_mean": series_mean(integrity[completed]),
+        "integrity_final5": series_mean(integrity[final5]),
+        "pressure_rate": series_mean(n_episodes > 0),
+        "episodes_per_contract": series_mean(n_episodes),
+        "comply_rate": _share(responses("comply"), n_ep),
+        "negotiate_rate": _share(responses("negotiate"), n_ep),
+        "pushback_rate": _share(responses("push_back", "threaten"), n_ep),
+        "withdraw_rate": _share(responses("withdraw"), n_ep),
+        "escalation_rate": _share(np.count_nonzero(episode["reply"] == "escalate"), n_ep),
         "large_firm_share": _share(value_by_kind["large_firm"], total_value),
         "large_firm_share_final5": _share(value_final5["large_firm"], sum(value_final5.values())),
         "independent_share": _share(sum(value_by_kind[k] for k in INDEPENDENT_KINDS), total_value),
@@ -233,26 +243,26 @@ def summarise(model: DMPMarket, contracts: pd.DataFrame, episodes: pd.DataFrame,
         "independents_active": sum(1 for p in active if p.is_independent),
         "large_firms_active": sum(1 for p in active if not p.is_independent),
         "public_confidence": float(model.confidence),
-        "implementation_rate": _implementation(completed),
+        "implementation_rate": _implementation(contract["response"][completed]),
         "contracts_awarded": len(model.all_contracts),
-        "contracts_completed": len(completed),
-        "contracts_withdrawn": int((contracts["status"] == "withdrawn").sum()),
+        "contracts_completed": np.count_nonzero(completed),
+        "contracts_withdrawn": np.count_nonzero(status == "withdrawn"),
         "declines": int(sum(p.declines for p in model.practitioners)),
-        "pre_empted": int(contracts["pre_empted"].sum()) if len(contracts) else 0,
+        "pre_empted": int(contract["pre_empted"].sum()),
         "tenders": int(model.tenders_total),
-        "given_in_rate_reliant": _given_in(episodes, reliant=True),
-        "given_in_rate_secure": _given_in(episodes, reliant=False),
-        "scandals": int(completed["discovered"].sum()),
+        "given_in_rate_reliant": given_in_reliant,
+        "given_in_rate_secure": given_in_secure,
+        "scandals": np.count_nonzero(contract["discovered"] & completed),
         "exits": model.exits,
         "exits_independent": sum(1 for p in model.practitioners
                                  if not p.active and p.is_independent),
         "entries": model.entries,
         "hhi_final": float(model.hhi()),
     }
-    summary.update(pattern_figures(episodes, contracts, practitioners, series,
+    summary.update(pattern_figures(episode, contract, practitioners, series,
                                    summary["independents_active"]))
     assert list(summary) == list(SUMMARY_KEYS)
-    # Plain Python numbers: JSON-ready, whatever pandas handed back.
+    # Plain Python numbers: JSON-ready, whatever numpy handed back.
     return {k: (int(v) if isinstance(v, numbers.Integral) else _plain_float(v))
             for k, v in summary.items()}
 
@@ -262,14 +272,11 @@ def _plain_float(v: Any) -> float:
     return math.nan if math.isnan(v) else v  # one NaN object: summaries compare equal
 
 
-def _given_in(episodes: pd.DataFrame, reliant: bool) -> float:
-    if not len(episodes):
-        return math.nan
-    own = episodes[episodes["practitioner_kind"].isin(INDEPENDENT_KINDS)
-                   & (episodes["reliant"] == reliant)]
-    return float(own["outcome"].isin(("complied", "conceded")).mean()) if len(own) else math.nan
-
-
-def _implementation(completed: pd.DataFrame) -> float:
-    scores = completed["response"].map({"implemented": 1.0, "partly": 0.5, "ignored": 0.0}).dropna()
-    return float(scores.mean()) if len(scores) else math.nan
+def _implementation(responses: np.ndarray) -> float:
+    """Mean follow-through of the commissioners' responses (implemented 1, partly 0.5, ignored 0;
+    others not counted). Halves and wholes sum exactly, in any order, so this is the mean
+    pandas gives of the scores."""
+    implemented, partly, ignored = (np.count_nonzero(responses == response)
+                                    for response in ("implemented", "partly", "ignored"))
+    scored = implemented + partly + ignored
+    return (implemented + 0.5 * partly) / scored if scored else math.nan
