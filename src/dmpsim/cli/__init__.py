@@ -39,21 +39,27 @@ def _fmt(template: str, value: object) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .. import run
-    from ..experiments.run_folder import write_run
-    from ..io.atomic import check_out_folder
-    from ..viz.run import overview_figure
+    from .overview import OverviewDrawer
 
-    if args.out:
-        check_out_folder(Path(args.out))   # before the run, not after it
-    result = run(args.scenario, seed=args.seed, steps=args.steps, overrides=args.set or None)
-    out = Path(args.out) if args.out else Path("results") / f"{result.scenario.name}-seed{args.seed}"
-    title = f"{result.scenario.name} (seed {args.seed})"
-    figure = out / "overview.png"
-    # Written into a temporary folder renamed to `out` when complete: a failure (a full disk)
-    # leaves `out` as it was.
-    write_run(result, out, csv=args.csv,
-              extra=lambda folder: overview_figure(result.model, title, folder / figure.name))
+    # Started first, before the model's imports: see `cli.overview`.
+    with OverviewDrawer() as drawer:
+        from .. import run
+        from ..experiments.run_folder import write_run
+        from ..io.atomic import check_out_folder
+        from ..viz.run import overview_series
+
+        if args.out:
+            check_out_folder(Path(args.out))   # before the run, not after it
+        result = run(args.scenario, seed=args.seed, steps=args.steps, overrides=args.set or None)
+        out = (Path(args.out) if args.out
+               else Path("results") / f"{result.scenario.name}-seed{args.seed}")
+        title = f"{result.scenario.name} (seed {args.seed})"
+        figure = out / "overview.png"
+        series = overview_series(result.model)
+        # Written into a temporary folder renamed to `out` when complete: a failure (a full
+        # disk) leaves `out` as it was.
+        write_run(result, out, csv=args.csv,
+                  extra=lambda folder: drawer.draw(series, title, folder / figure.name))
     from ..io.provenance import jsonable
 
     if args.json:

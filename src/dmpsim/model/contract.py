@@ -89,10 +89,19 @@ class Contract:
     # Its own random numbers (ODD §4): one uniform per pressure type, a stream for the replies,
     # and the draws of publication, discovery and follow-through.
     pressure_u: dict[str, float] = field(default_factory=dict)
-    response_rng: random.Random | None = None
+    response_seed: int = 0
+    _response_rng: random.Random | None = None
     discovery_u: tuple[float, float, float] = (0.0, 0.0, 0.0)
     # Chances of each pressure, by phase, worked out when the first phase begins (ODD §7.3).
     chances: tuple | None = None
+
+    @property
+    def response_rng(self) -> random.Random:
+        """The stream of its replies, seeded at award; made at its first episode, since most
+        contracts have none (seeding a generator costs as much as a month of the contract)."""
+        if self._response_rng is None:
+            self._response_rng = random.Random(self.response_seed)
+        return self._response_rng
 
     @property
     def team(self) -> list:

@@ -1,7 +1,8 @@
 """Demand (ODD §7.1): who adopts mini-publics and who commissions one this month.
 
-Pure functions over numpy arrays of the commissioners' state, so that one month's decisions for
-every commissioner are a few array operations; the market draws the uniforms.
+Pure functions over numpy arrays, so that one month's decisions for every commissioner are a few
+array operations. The chances depend on a commissioner only through its level, so the market
+works them out per level and hands each body its level's; it also draws the uniforms.
 """
 
 from __future__ import annotations

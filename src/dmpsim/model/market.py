@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import random
 from collections import Counter, deque
 from typing import Any
 
@@ -35,6 +34,10 @@ from .params import (
 from .players import Dilemma, Offer, Player, last_time, runway_months
 from .series import MarketSeries
 from .streams import Streams
+
+EFFICIENCY_SD = 0.08
+"""Spread of a bidder's efficiency on this tender: its price is cost x markup x exp(N(0, sd))
+(ODD §7.2); an assumption, a few per cent either way."""
 
 # Which mechanism switch (ODD §7.12) removes each pressure type.
 PRESSURE_SWITCH = {
@@ -86,6 +89,11 @@ class DMPMarket(mesa.Model):
         self.values = values
         self.p = build_params(values)
         self.mech = self.p.mechanisms
+        # The pressures that can arise in this run: (kind, base rate, phase, is control), ODD §7.3.
+        # Method demands stay when insistence is knocked out (§7.12); they are negotiated instead.
+        self.pressure_kinds = [(kind, getattr(self.p.pressure, kind), PHASE_OF_PRESSURE[kind],
+                                kind in CONTROL_PRESSURES) for kind in PRESSURE_TYPES
+                               if kind == "method" or getattr(self.mech, PRESSURE_SWITCH[kind])]
         self.streams = Streams(seed)
         self.confidence = self.p.confidence.initial
         self.pool = 0.0
@@ -230,7 +238,8 @@ class DMPMarket(mesa.Model):
         c = self.p.commissioners
         good, _bad = self._peers()
         u = self.streams.commissioning.numpy.random(len(self.commissioners))
-        chance = demand.adoption_chance(c.innovation, c.imitation, good[self.level_index])
+        # The same for every body at a level: worked out per level, then given to each body.
+        chance = demand.adoption_chance(c.innovation, c.imitation, good)[self.level_index]
         self.c_adopted |= u < chance
 
     def commission(self) -> list[Commissioner]:
@@ -240,7 +249,7 @@ class DMPMarket(mesa.Model):
         felt = self.confidence if self.mech.confidence else conf.initial
         chance = demand.commission_chance(c.commission_rate, felt, conf.initial,
                                           conf.demand_elasticity, conf.wave_strength,
-                                          (good - bad)[self.level_index])
+                                          good - bad)[self.level_index]
         u = self.streams.commissioning.numpy.random(len(self.commissioners))
         chosen = np.flatnonzero((u < chance) & self.c_adopted & ~self.c_busy)
         self.month["tenders"] = len(chosen)
@@ -281,7 +290,7 @@ class DMPMarket(mesa.Model):
                                           / max(1, pr.max_bidders))
 
     def _efficiency(self) -> float:
-        return math.exp(self.streams.procurement.scalar.gauss(0.0, 0.08))
+        return math.exp(self.streams.procurement.scalar.gauss(0.0, EFFICIENCY_SD))
 
     def _direct_award(self, body: Commissioner) -> Practitioner | None:
         best, best_trust = None, self.p.procurement.direct_trust
@@ -310,30 +319,36 @@ class DMPMarket(mesa.Model):
         pr, sc, mech = self.p.procurement, self.p.screening, self.mech
         lesson_scale, experience_scale = self.p.learning.lesson_scale, self.p.integrity.experience_scale
         draw = self.streams.procurement.scalar
+        # Bound once: this loop runs for every bidder of every tender (ODD §7.2).
+        gauss, perceived_hazard, will_bid, bid_price = (draw.gauss, procurement.perceived_hazard,
+                                                        procurement.will_bid, procurement.bid_price)
         seen = draw.sample(independents, min(pr.max_bidders, len(independents)))
         if firms:
-            seen += [f for f in firms if draw.random() < self.p.large_firms.bid_rate]
+            bid_rate = self.p.large_firms.bid_rate
+            seen += [f for f in firms if draw.random() < bid_rate]
         hazard = body.hazard(self._anxiety(body), show_wash=mech.participation_wash,
                              show_secrecy=mech.secrecy)
         honesty = self._honesty_seen(body)
         local = body.level == "local"
+        players, body_id = self.players, body.unique_id
+        rule, shading, signal_noise, judgement_noise = (pr.rule, pr.price_shading, sc.signal_noise,
+                                                        pr.evaluation_noise)
         bids = []
         for p in seen:
-            noise = draw.gauss(0.0, sc.signal_noise)
+            noise = gauss(0.0, signal_noise)
             if len(p.contracts) >= p.capacity or (not local and p.kind == "freelancer"):
                 continue
-            seated = bool(self.players) and p.unique_id in self.players
+            seated = bool(players) and p.unique_id in players
             if mech.screening:
-                perceived = procurement.perceived_hazard(hazard, honesty,
-                                                         p.red_flag_skill(lesson_scale), noise)
+                perceived = perceived_hazard(hazard, honesty, p.red_flag_skill(lesson_scale), noise)
                 # Only a commissioner it has worked for can be remembered badly.
-                remembered = p.memory.get(body.unique_id, 1.0) if mech.learning else 1.0
+                remembered = p.memory.get(body_id, 1.0) if mech.learning else 1.0
                 security = p.security if mech.income_reliance else 1.0
-                bidding = procurement.will_bid(perceived, security, remembered, sc)
+                bidding = will_bid(perceived, security, remembered, sc)
                 if seated:
                     bidding = self._ask_bid(p, body, budget, perceived, bidding)
             elif seated:
-                bidding = self._ask_bid(p, body, budget, procurement.perceived_hazard(
+                bidding = self._ask_bid(p, body, budget, perceived_hazard(
                     hazard, honesty, p.red_flag_skill(lesson_scale), noise), True)
             else:
                 bidding = True
@@ -341,13 +356,13 @@ class DMPMarket(mesa.Model):
                 p.declines += 1
                 self.month["declines"] += 1
                 continue
-            price = procurement.bid_price(need, budget, p.markup, pr.rule, pr.price_shading,
-                                          self._efficiency())
+            price = bid_price(need, budget, p.markup, rule, shading,
+                              math.exp(gauss(0.0, EFFICIENCY_SD)))
             on_paper = max(p.craft(experience_scale), p.tender_skill)
             # Past performance with this body counts beside standing in the field (Spagnolo 2012).
             seen_reputation = 0.5 * p.reputation + 0.5 * body.trust_in(p)
             bids.append(procurement.Bid(p, price, on_paper, seen_reputation, p.experience,
-                                        draw.gauss(0.0, pr.evaluation_noise)))
+                                        gauss(0.0, judgement_noise)))
         return bids
 
     def _award(self, bids: list[procurement.Bid], rule: str):
@@ -403,7 +418,7 @@ class DMPMarket(mesa.Model):
         pressure_stream, response_stream, discovery_stream = body.streams
         clarity_u = pressure_stream.random()
         contract.pressure_u = {kind: pressure_stream.random() for kind in PRESSURE_TYPES}
-        contract.response_rng = _substream(response_stream)
+        contract.response_seed = response_stream.getrandbits(64)
         contract.discovery_u = (discovery_stream.random(), discovery_stream.random(),
                                 discovery_stream.random())
         # Step 3 of ODD §3: roles, terms and conditions settled up front.
@@ -428,17 +443,17 @@ class DMPMarket(mesa.Model):
     def deliver(self) -> None:
         """Move each running process through its phases; pressure arises phase by phase."""
         still_running = []
-        share = self.p.market.delivery_cost_share
+        share, step = self.p.market.delivery_cost_share, self.steps
         for contract in self.active_contracts:
             # The lead pays for delivery as the process runs; payment comes at the end.
             cost = share * min(contract.price, contract.need) / contract.duration
             contract.lead.reserves -= cost
             self.ledger["delivery_costs"] += cost
-            target = contract.phase_at(self.steps)
+            target = contract.phase_at(step)
             while contract.phase < target and contract.status == "active":
                 contract.phase += 1
                 self._phase(contract)
-            if contract.status == "active" and self.steps >= contract.award_step + contract.duration - 1:
+            if contract.status == "active" and step >= contract.award_step + contract.duration - 1:
                 self._complete(contract)
             if contract.status == "active":
                 still_running.append(contract)
@@ -479,12 +494,9 @@ class DMPMarket(mesa.Model):
             funded_elsewhere=not contract.funded_by_commissioner,
         )
         by_phase: tuple[list[tuple[str, float, bool]], ...] = tuple([] for _ in PHASES)
-        for kind in PRESSURE_TYPES:
-            # Method demands stay when insistence is knocked out; they are negotiated instead.
-            if kind != "method" and not getattr(mech, PRESSURE_SWITCH[kind]):
-                continue
-            chance = pressure.pressure_chance(kind, getattr(pp, kind), situation, pp, gov, mech)
-            by_phase[PHASE_OF_PRESSURE[kind]].append((kind, chance, kind in CONTROL_PRESSURES))
+        for kind, base, phase, control in self.pressure_kinds:
+            chance = pressure.pressure_chance(kind, base, situation, pp, gov, mech)
+            by_phase[phase].append((kind, chance, control))
         return by_phase
 
     def _standing(self, contract: Contract, kind: str) -> tuple[ladder.Standing, float, float]:
@@ -788,6 +800,10 @@ class DMPMarket(mesa.Model):
 
     def settle_finances(self) -> None:
         """Overheads are paid; grants and other income come in; reserves above the cap go out."""
+        ledger = self.ledger
+        # The ledger's sums, added to in the same order as one practitioner after another.
+        grants, other_income = ledger["grants"], ledger["other_income"]
+        overheads, paid_out = ledger["overheads"], ledger["paid_out"]
         for p in self.practitioners:
             if not p.active:
                 continue
@@ -795,11 +811,13 @@ class DMPMarket(mesa.Model):
             p.reserves += grant + p.other_income - p.overhead
             out = dynamics.paid_out(p.reserves, p.reserve_cap)
             p.reserves -= out
-            self.ledger["grants"] += grant
-            self.ledger["other_income"] += p.other_income
-            self.ledger["overheads"] += p.overhead
-            self.ledger["paid_out"] += out
+            grants += grant
+            other_income += p.other_income
+            overheads += p.overhead
+            paid_out += out
             p.months_negative = p.months_negative + 1 if p.reserves < 0 else 0
+        ledger["grants"], ledger["other_income"] = grants, other_income
+        ledger["overheads"], ledger["paid_out"] = overheads, paid_out
 
     def turn_over_staff(self) -> None:
         """People leave, retire or are hired away: experience that work does not renew fades."""
@@ -924,10 +942,6 @@ def _beta_quantiles(mean: np.ndarray, u: np.ndarray, concentration: float = 6.0)
     """Beta(mean) traits from uniforms, so that a kind's shift (or a lever on the mean) moves the
     same body's trait rather than redrawing it (common random numbers, ODD §4)."""
     return betaincinv(mean * concentration, (1.0 - mean) * concentration, u)
-
-
-def _substream(stream: random.Random) -> random.Random:
-    return random.Random(stream.getrandbits(64))
 
 
 __all__ = ["DMPMarket"]
