@@ -3,6 +3,7 @@ processes on short runs, coordinator memory.
 
     python benchmarks/bench_sweep.py            # about 5 minutes on 2 cores
     python benchmarks/bench_sweep.py --quick    # about 2 minutes
+    python benchmarks/bench_sweep.py --only dask --rounds 9   # one comparison (about 1 minute)
 
 Prints, measured in one invocation on this machine, each comparison run side by side with its
 reference, round after round (so that a burst of load on a shared machine falls on both), and
@@ -27,6 +28,9 @@ Every sweep or batch_run runs in a fresh child process, so a peak is that config
 coordinator: interpreter, libraries, buffers, Arrow memory), and excludes its worker processes.
 For the sweep, `tracemalloc` also reports the peak of Python allocations made during the sweep
 itself (started only for the memory runs, since it slows the coordinator down).
+
+`--only` picks comparisons by name (`command`, `batch_run`, `dask`, `memory`; repeatable or
+comma-separated), e.g. to re-measure one after a change; `--rounds` sets how many rounds.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ MEMORY = {
     "outputs": {"series": True, "interval": 1},
 }
 AIMS = {"efficiency": 0.9, "batch_run": 2.0, "dask": 0.9, "memory_growth": 1.10}
+# The comparisons, by the name `--only` takes, in the order they run and are numbered.
+SECTIONS = ("command", "batch_run", "dask", "memory")
 
 
 def _peak_rss_mb() -> float:
@@ -186,12 +192,28 @@ def verdict(value: float, aim: float, above: bool = True) -> str:
 
 # -- report -----------------------------------------------------------------------------------
 
+def chosen(only: list[str] | None, quick: bool) -> set[str]:
+    """The comparisons to run: those `--only` names (each value may list several, with
+    commas), else all of them, less the memory one with `--quick`."""
+    if not only:
+        return set(SECTIONS[:3] if quick else SECTIONS)
+    names = {name.strip() for value in only for name in value.split(",") if name.strip()}
+    unknown = names - set(SECTIONS)
+    if unknown or not names:
+        raise ValueError(f"--only: {'unknown comparison ' + ', '.join(sorted(unknown)) if unknown else 'no comparison named'} "
+                         f"(choose from {', '.join(SECTIONS)})")
+    return names
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="fewer rounds (3 instead of 5) and no memory measurements")
     parser.add_argument("--rounds", type=int, default=None,
                         help="rounds of each comparison, median kept (default 5, --quick 3)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help=f"run only these comparisons ({', '.join(SECTIONS)}); repeatable "
+                             "or comma-separated (default: all; --quick leaves out memory)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -200,17 +222,36 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    if args.rounds is not None and args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    try:
+        only = chosen(args.only, args.quick)
+    except ValueError as exc:
+        parser.error(str(exc))
+    rounds = args.rounds or (3 if args.quick else 5)
+
     import mesa
 
     import dmpsim
 
-    rounds = args.rounds or (3 if args.quick else 5)
     script = Path(sys.executable).parent / "dmpsim"
     print(f"dmpsim {dmpsim.__version__}, Mesa {mesa.__version__}, Python "
           f"{platform.python_version()}, {os.cpu_count()} CPU(s), {platform.machine()}; "
           f"load average before {os.getloadavg()[0]:.2f}; medians of {rounds} rounds")
 
-    # 1. Parallel efficiency, whole command.
+    if "command" in only:
+        whole_command(script, rounds)
+    if "batch_run" in only:
+        against_batch_run(rounds, args.quick)
+    if "dask" in only:
+        dask_against_processes(rounds)
+    if "memory" in only:
+        coordinator_memory()
+    print(f"Load average after: {os.getloadavg()[0]:.2f}")
+
+
+def whole_command(script: Path, rounds: int) -> None:
+    """1. Parallel efficiency, whole command."""
     with tempfile.TemporaryDirectory() as folder:
         experiment = Path(folder) / "sixteen.toml"
         experiment.write_text(_toml(THROUGHPUT, 4), encoding="utf-8")
@@ -227,8 +268,10 @@ def main() -> None:
           f"{statistics.median(two):5.2f} s; parallel efficiency {e:.2f} "
           f"({verdict(e, AIMS['efficiency'])})")
 
-    # 2. Against mesa.batch_run, same runs, 2 processes each, timed around the call.
-    reps = 8 if args.quick else 24
+
+def against_batch_run(rounds: int, quick: bool) -> None:
+    """2. Against mesa.batch_run, same runs, 2 processes each, timed around the call."""
+    reps = 8 if quick else 24
     ours, theirs, ratio = [], [], []
     for _ in range(rounds):
         ours.append(measure("sweep", THROUGHPUT, reps, workers=2))
@@ -245,7 +288,9 @@ def main() -> None:
     print(f"   coordinator peak RSS: sweep {ours[-1]['peak_rss_mb']:.0f} MB, batch_run "
           f"{theirs[-1]['peak_rss_mb']:.0f} MB")
 
-    # 3. Dask against local processes, short runs.
+
+def dask_against_processes(rounds: int) -> None:
+    """3. Dask against local processes, short runs."""
     local, dask, ratio = [], [], []
     for _ in range(rounds):
         local.append(measure("sweep", "smoke", 0, workers=2, backend="processes"))
@@ -262,15 +307,15 @@ def main() -> None:
           f" tasks), dask {rate(dask):6.1f} runs/s "
           f"({statistics.median(m['tasks'] for m in dask):.0f} tasks); ratio dask / processes "
           f"{d:.2f} ({verdict(d, AIMS['dask'])})")
+    print(f"   ratio by round: {' '.join(f'{x:.2f}' for x in ratio)}")
     print(f"   start-up: processes {statistics.median(m['startup_seconds'] for m in local):.2f} s,"
           f" dask LocalCluster {statistics.median(m['startup_seconds'] for m in dask):.2f} s; "
           f"whole sweep() call {statistics.median(m['wall'] for m in local):.2f} s against "
           f"{statistics.median(m['wall'] for m in dask):.2f} s")
 
-    if args.quick:
-        print(f"Load average after: {os.getloadavg()[0]:.2f}")
-        return
-    # 4. Coordinator memory.
+
+def coordinator_memory() -> None:
+    """4. Coordinator memory."""
     print(f"4. memory: classroom scale, {MEMORY['steps']} months, 4 points, per-step series "
           "kept, 2 workers")
     memory = {}
@@ -285,7 +330,6 @@ def main() -> None:
     growth = memory[1250]["peak_rss_mb"] / memory[125]["peak_rss_mb"]
     print(f"   sweep coordinator peak RSS at 5,000 / at 500 runs: {growth:.3f} "
           f"({verdict(growth, AIMS['memory_growth'], above=False)})")
-    print(f"Load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -65,10 +65,14 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 class Coordinator:
     """Feeds tasks to a backend in a bounded window and streams finished rows to part files.
 
-    A task is a batch of runs (see `execute_batch`): one run at first, then as many as make
-    about `backend.batch_seconds` of work by the runs' mean time so far, but never so many that
+    A task is a batch of runs (see `execute_batch`). Batches ramp up: until a run's time is
+    known, only probes are in flight -- one single-run task per worker, so that a backend
+    whose tasks are dear (Dask) does not start with a window full of single runs. Once a run
+    has finished, the window fills with batches of as many runs as make about
+    `backend.batch_seconds` of work by the runs' mean time so far, but never so many that
     fewer than two batches per worker are left (the last ones should end together). Everything
-    else -- rows, progress, parts, errors -- is per run.
+    else -- rows, progress, parts, errors -- is per run, and a row does not depend on its batch.
+    A fixed `batch_size` turns all this off: every task has that many runs from the start.
     """
 
     def __init__(self, experiment: Experiment, store: Store, backend: Any, todo: np.ndarray,
@@ -120,6 +124,19 @@ class Coordinator:
         spread = math.ceil(self.unsubmitted / (2 * max(1, self.backend.workers)))
         return max(1, min(int(target / max(per_run, 1e-6)), spread))
 
+    def probing(self) -> bool:
+        """Whether only probes may be in flight: the backend batches runs, no batch size is
+        fixed, and no run's time is known yet."""
+        return (not self.fixed_batch and getattr(self.backend, "ramp_up", False)
+                and bool(getattr(self.backend, "batch_seconds", 0.0)) and not self.elapsed_runs)
+
+    def limit(self) -> int:
+        """Tasks to keep in flight: the backend's window, or while probing one per worker."""
+        window = self.backend.window()
+        if self.probing():
+            return max(1, min(window, self.backend.workers))
+        return window
+
     def drive(self) -> None:
         pending = self.tasks()
         inflight: dict[Any, tuple[list[RunTask], bool]] = {}
@@ -132,7 +149,7 @@ class Coordinator:
             # After a worker died, the runs that were in flight with it are re-run one at a
             # time: the run that kills its worker alone is the culprit, and is recorded as such.
             isolating = bool(suspects) or any(s for _, s in inflight.values())
-            limit = 1 if isolating else self.backend.window()
+            limit = 1 if isolating else self.limit()
             while len(inflight) < limit:
                 if suspects:
                     batch, suspect = [suspects.popleft()], True

@@ -155,9 +155,10 @@ def sweep(experiment: str | Path | Experiment | dict[str, Any], *, backend: str 
         allow_code_change: resume even though the model's source changed since the sweep
             started (see `model_code_hash`); the table then mixes two versions of the model.
         return_path: return the path of runs.parquet instead of reading it.
-        batch_size: runs per task sent to a worker. Default: one at first, then as many as
-            make about 0.1 s of work (processes) or 0.5 s (Dask, whose tasks cost more), at
-            most a share of what is left; the serial backend runs one at a time. Results do
+        batch_size: runs per task sent to a worker. Default: one at first (on Dask, one
+            task per worker until a run's time is known), then as many as make about 0.1 s of
+            work (processes) or 0.5 s (Dask, whose tasks cost more), at most a share of what is
+            left; the serial backend runs one at a time. Results do
             not depend on it (each run keeps its own seed); only what a task costs does.
 
     Returns:
