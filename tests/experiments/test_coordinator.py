@@ -287,7 +287,7 @@ def freeze_count() -> int:
 
 def test_local_worker_processes_freeze_what_they_imported():
     """A worker's imports (over a hundred thousand objects) are out of the garbage collector's
-    reach (`_freeze_imports`), so that no full collection walks them in the middle of a sweep."""
+    reach (`freeze_imports`), so that no full collection walks them in the middle of a sweep."""
     backend = ProcessBackend(1, backends_module.simulate)
     try:
         assert backend.pool.submit(freeze_count).result(timeout=60) > 10_000

@@ -81,11 +81,11 @@ def _init_worker() -> None:
     if tracemalloc.is_tracing():
         tracemalloc.stop()
     _import_model()
-    _freeze_imports()
+    freeze_imports()
 
 
-def _freeze_imports() -> None:
-    """Put what a worker process holds after its imports out of the garbage collector's reach.
+def freeze_imports() -> None:
+    """Put what a process holds after its imports out of the garbage collector's reach.
 
     The imports (Mesa, pandas, pyarrow; in a Dask worker, distributed too) leave over a hundred
     thousand objects that live as long as the process, and each full collection walks them all:
@@ -93,8 +93,9 @@ def _freeze_imports() -> None:
     one falls within a short sweep depends on the collector's counters (it did in Python 3.11's
     Dask workers and 3.12's local ones). Frozen (`gc.freeze`), they are not walked again, and
     the objects the runs make are collected as before. In a forked worker this also leaves
-    unwritten the pages it shares with the coordinator. Only for worker processes started by
-    dmpsim: the workers of a cluster someone else started may hold objects of their own.
+    unwritten the pages it shares with the coordinator. Only for processes dmpsim starts (its
+    workers, and `dmpsim run`): the workers of a cluster someone else started may hold objects
+    of their own.
     """
     import gc
 
@@ -104,7 +105,7 @@ def _freeze_imports() -> None:
 def _prepare_dask_worker() -> None:
     """A worker of the `LocalCluster` started here: the model imported, the imports frozen."""
     _import_model()
-    _freeze_imports()
+    freeze_imports()
 
 
 def _warm_up() -> None:
@@ -329,7 +330,7 @@ class DaskBackend:
                              f"{', '.join(sorted(theirs - {here}))}, here {here}); install the "
                              "same dmpsim on the cluster", key="--scheduler")
         # Every worker imports the model now, all at once, rather than at its first run; the
-        # workers of our own LocalCluster also freeze what they imported (`_freeze_imports`).
+        # workers of our own LocalCluster also freeze what they imported (`freeze_imports`).
         try:
             self.client.run(_prepare_dask_worker if self.cluster is not None else _import_model)
         except Exception as exc:
@@ -402,4 +403,5 @@ def _make_backend(backend: str, workers: int | None, scheduler: Any, work: Calla
     return DaskBackend(count, work, scheduler)
 
 
-__all__ = ["BACKENDS", "DaskBackend", "ProcessBackend", "RunLost", "SerialBackend", "WorkerLost"]
+__all__ = ["BACKENDS", "DaskBackend", "ProcessBackend", "RunLost", "SerialBackend", "WorkerLost",
+           "freeze_imports"]
