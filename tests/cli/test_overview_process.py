@@ -68,6 +68,25 @@ def test_a_fresh_command_draws_in_a_child_the_same_figure_as_drawn_here(tmp_path
 
 
 @needs_fork
+def test_the_child_loads_matplotlib_before_the_data_come(tmp_path):
+    # The point of the child: matplotlib (its font library among it) is loaded while the model
+    # runs, not after. Seen from outside, in the shared objects the child has mapped.
+    done = _fresh_python("""
+        import time
+        from pathlib import Path
+        from dmpsim.cli.overview import OverviewDrawer
+        with OverviewDrawer() as drawer:
+            maps = Path(f"/proc/{drawer.child.pid}/maps")
+            deadline = time.monotonic() + 60
+            while "ft2font" not in maps.read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            print("ft2font" in maps.read_text())
+    """, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+
+
+@needs_fork
 def test_the_childs_error_is_raised_in_the_command(tmp_path):
     (tmp_path / "a_file").write_text("not a folder")
     done = _fresh_python("""

@@ -27,7 +27,9 @@ JOIN_SECONDS = 60.0
 def _draw_when_sent(conn: Connection) -> None:
     """The drawing process: import matplotlib now, then draw what the parent sends, once."""
     try:
-        from ..viz.run import draw_overview
+        from ..viz.run import draw_overview, prepare_drawing
+
+        prepare_drawing()
     except BaseException:  # the parent finds the pipe closed and draws the figure itself
         return
     try:

@@ -13,7 +13,7 @@ from ..model.params import KINDS
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["draw_overview", "overview_figure", "overview_series"]
+__all__ = ["draw_overview", "overview_figure", "overview_series", "prepare_drawing"]
 
 
 def overview_figure(model: pd.DataFrame, title: str, out: Path) -> Path:
@@ -32,6 +32,20 @@ def overview_series(model: pd.DataFrame) -> dict[str, np.ndarray]:
     for kind in KINDS:
         series[f"share_value_{kind}"] = model[f"share_value_{kind}"].fillna(0.0).to_numpy()
     return series
+
+
+def prepare_drawing() -> None:
+    """Import what `draw_overview` draws with (matplotlib, its Agg canvas and fonts), for a
+    process that has time to spare before the data come (`dmpsim.cli.overview`)."""
+    from matplotlib.backends import backend_agg
+    from matplotlib.figure import Figure
+
+    from . import style  # noqa: F401
+
+    # A first text drawn loads the font and builds its caches: do it now, on a scrap canvas.
+    scrap = Figure(figsize=(1, 1))
+    scrap.text(0.5, 0.5, "0.5 Year")
+    backend_agg.FigureCanvasAgg(scrap).draw()
 
 
 def draw_overview(series: Mapping[str, np.ndarray], title: str, out: Path) -> Path:
