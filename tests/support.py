@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -29,6 +31,16 @@ needs_app = pytest.mark.skipif(not HAS_APP, reason="needs the app extra: pip ins
 HAS_DASK = importlib.util.find_spec("distributed") is not None
 needs_dask = pytest.mark.skipif(not HAS_DASK,
                                 reason="needs the dask extra: pip install 'dmpsim[dask]'")
+
+
+def load_benchmark(script: str, name: str) -> ModuleType:
+    """A script of benchmarks/ (not a package) imported as the module `name`, for its tests."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / script)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
 
 # The paper the model is built from, quoted verbatim in docs/ODD.md and docs/teaching.md. It is
 # not part of the repository; the quote checks skip when it is not beside it.

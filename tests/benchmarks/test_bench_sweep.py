@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
 import pytest
-from support import ROOT
+from support import ROOT, load_benchmark
 
 PATH = ROOT / "benchmarks" / "bench_sweep.py"
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_sweep", PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_sweep"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_sweep.py", "bench_sweep")
 
 
 def test_only_picks_comparisons_by_name(bench):

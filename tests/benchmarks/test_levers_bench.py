@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
-from support import ROOT
+from support import load_benchmark
 
 from dmpsim.model.params import MECHANISMS
-
-PATH = ROOT / "benchmarks" / "levers.py"
 
 
 @pytest.fixture(scope="module")
 def levers():
-    spec = importlib.util.spec_from_file_location("levers_bench", PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["levers_bench"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("levers.py", "levers_bench")
 
 
 def test_rows_are_valid_and_cover_every_mechanism(levers):
