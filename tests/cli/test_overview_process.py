@@ -15,26 +15,9 @@ import pytest
 from support import ROOT
 
 from dmpsim.cli.overview import OverviewDrawer
-from dmpsim.model.params import KINDS
 from dmpsim.viz.run import draw_overview
 
 needs_fork = pytest.mark.skipif(sys.platform != "linux", reason="the drawing process is Linux-only")
-
-
-def _series() -> dict[str, np.ndarray]:
-    years = np.arange(1, 121) / 12.0
-    out = {"years": years, "integrity": 0.7 + 0.1 * np.sin(years),
-           "public_confidence": np.linspace(0.6, 0.4, len(years))}
-    for i, kind in enumerate(KINDS):
-        out[f"share_value_{kind}"] = np.full(len(years), (i + 1) / 10.0)
-    return out
-
-
-def _fresh_python(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    """Run `script` in a new interpreter, as `dmpsim run` starts: nothing heavy imported."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
 
 
 SERIES = """
@@ -46,6 +29,19 @@ SERIES = """
     for i, kind in enumerate(KINDS):
         series[f"share_value_{kind}"] = np.full(len(years), (i + 1) / 10.0)
 """
+
+
+def _series() -> dict[str, np.ndarray]:
+    namespace: dict = {}
+    exec(textwrap.dedent(SERIES), namespace)   # the same arrays the fresh interpreters make
+    return namespace["series"]
+
+
+def _fresh_python(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run `script` in a new interpreter, as `dmpsim run` starts: nothing heavy imported."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
 
 
 @needs_fork
