@@ -113,11 +113,17 @@ def _warm_up() -> None:
 
 
 def _import_model() -> None:
-    """Import the model (Mesa, pandas: about a second) in a worker before its first run.
+    """Import the model (Mesa, pandas: about a second) in a worker before its first run, and
+    make its parameter types (`make_section_types`).
 
     Done when the worker starts, while the coordinator is still setting up, rather than at the
-    first run; a worker forked from a coordinator that has imported it already has it."""
+    first run; a worker forked from a coordinator that has done it already has them. A first run
+    that paid for them took three times as long as the next ones, and the batches of a Dask sweep
+    were sized from it."""
+    from ..model.params import make_section_types
     from . import run  # noqa: F401
+
+    make_section_types()
 
 
 # -- backends ---------------------------------------------------------------------------------
