@@ -19,7 +19,8 @@ the median of the rounds:
    of the small classroom market) on a `LocalCluster` of 2 workers and on 2 local worker
    processes; runs per second while the runs run (`run_seconds` in the manifest: from the
    workers being ready to the last run written), so that what is compared is what each run
-   costs, not the seconds a cluster takes to start (printed too);
+   costs, not the seconds a cluster takes to start (printed too); then the same runs twenty
+   times over (480), in half as many rounds, where a task's cost is spread over larger batches;
 4. the coordinator's peak memory for a sweep of 500 and of 5,000 short runs, and that of
    `mesa.batch_run` for the same runs.
 
@@ -45,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -72,6 +74,7 @@ MEMORY = {
                    "procurement.weight_price": [0.3, 0.5]},
     "outputs": {"series": True, "interval": 1},
 }
+SMOKE = Path(__file__).resolve().parents[1] / "experiments" / "smoke.toml"
 AIMS = {"efficiency": 0.9, "batch_run": 2.0, "dask": 0.9, "memory_growth": 1.10}
 # The comparisons, by the name `--only` takes, in the order they run and are numbered.
 SECTIONS = ("command", "batch_run", "dask", "memory")
@@ -312,6 +315,20 @@ def dask_against_processes(rounds: int) -> None:
           f" dask LocalCluster {statistics.median(m['startup_seconds'] for m in dask):.2f} s; "
           f"whole sweep() call {statistics.median(m['wall'] for m in local):.2f} s against "
           f"{statistics.median(m['wall'] for m in dask):.2f} s")
+    # The same short runs, twenty times as many: what a task costs is then spread over batches
+    # of about half a second, and the first probes and the last small batches are a small part.
+    smoke = tomllib.loads(SMOKE.read_text(encoding="utf-8"))
+    longer = {**smoke, "description": "benchmark: smoke, 80 replications"}
+    reps = 20 * smoke["replications"]
+    local, dask, ratio = [], [], []
+    for _ in range(max(1, rounds // 2)):
+        local.append(measure("sweep", longer, reps, workers=2, backend="processes"))
+        dask.append(measure("sweep", longer, reps, workers=2, backend="dask"))
+        ratio.append(local[-1]["run_seconds"] / dask[-1]["run_seconds"])
+    print(f"   the same runs, {local[-1]['runs']} of them ({len(ratio)} rounds): processes "
+          f"{rate(local):6.1f} runs/s ({statistics.median(m['tasks'] for m in local):.0f} tasks), "
+          f"dask {rate(dask):6.1f} runs/s ({statistics.median(m['tasks'] for m in dask):.0f} "
+          f"tasks); ratio {statistics.median(ratio):.2f}")
 
 
 def coordinator_memory() -> None:
