@@ -238,9 +238,11 @@ def main() -> None:
     import dmpsim
 
     script = Path(sys.executable).parent / "dmpsim"
+    timed = only - {"memory"}
     print(f"dmpsim {dmpsim.__version__}, Mesa {mesa.__version__}, Python "
           f"{platform.python_version()}, {os.cpu_count()} CPU(s), {platform.machine()}; "
-          f"load average before {os.getloadavg()[0]:.2f}; medians of {rounds} rounds")
+          f"load average before {os.getloadavg()[0]:.2f}"
+          + (f"; medians of {rounds} rounds" if timed else ""))
 
     if "command" in only:
         whole_command(script, rounds)
@@ -334,7 +336,7 @@ def dask_against_processes(rounds: int) -> None:
 def coordinator_memory() -> None:
     """4. Coordinator memory."""
     print(f"4. memory: classroom scale, {MEMORY['steps']} months, 4 points, per-step series "
-          "kept, 2 workers")
+          "kept, 2 workers; one sweep each (a peak is not a rate: it does not vary by round)")
     memory = {}
     for reps_memory in (125, 1250):
         ours_m = measure("sweep", MEMORY, reps_memory, workers=2, trace=True)
