@@ -459,7 +459,7 @@ def _build(path: str, node: dict[str, Any], values: dict[str, Any]) -> Any:
 
 
 def make_section_types() -> None:
-    """Make every section's dataclass now (about 30 ms, once per process) rather than in the
+    """Make every section's dataclass now (about 15 ms, once per process) rather than in the
     first `build_params`: a worker does it before its first run, so that run's time (which sizes
     a sweep's batches) is what a run costs."""
     _section_type("root", SCHEMA)
