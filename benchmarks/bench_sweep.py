@@ -294,13 +294,21 @@ def against_batch_run(rounds: int, quick: bool) -> None:
           f"{theirs[-1]['peak_rss_mb']:.0f} MB")
 
 
-def dask_against_processes(rounds: int) -> None:
-    """3. Dask against local processes, short runs."""
+def _backends_side_by_side(experiment: dict | str, replications: int,
+                           rounds: int) -> tuple[list[dict], list[dict], list[float]]:
+    """Local processes then Dask, 2 workers each, round after round; the ratio of their run
+    phases (Dask's rate over the processes')."""
     local, dask, ratio = [], [], []
     for _ in range(rounds):
-        local.append(measure("sweep", "smoke", 0, workers=2, backend="processes"))
-        dask.append(measure("sweep", "smoke", 0, workers=2, backend="dask"))
+        local.append(measure("sweep", experiment, replications, workers=2, backend="processes"))
+        dask.append(measure("sweep", experiment, replications, workers=2, backend="dask"))
         ratio.append(local[-1]["run_seconds"] / dask[-1]["run_seconds"])
+    return local, dask, ratio
+
+
+def dask_against_processes(rounds: int) -> None:
+    """3. Dask against local processes, short runs."""
+    local, dask, ratio = _backends_side_by_side("smoke", 0, rounds)
     d = statistics.median(ratio)
 
     def rate(ms: list[dict]) -> float:
@@ -320,13 +328,9 @@ def dask_against_processes(rounds: int) -> None:
     # The same short runs, twenty times as many: what a task costs is then spread over batches
     # of about half a second, and the first probes and the last small batches are a small part.
     smoke = tomllib.loads(SMOKE.read_text(encoding="utf-8"))
-    longer = {**smoke, "description": "benchmark: smoke, 80 replications"}
-    reps = 20 * smoke["replications"]
-    local, dask, ratio = [], [], []
-    for _ in range(max(1, rounds // 2)):
-        local.append(measure("sweep", longer, reps, workers=2, backend="processes"))
-        dask.append(measure("sweep", longer, reps, workers=2, backend="dask"))
-        ratio.append(local[-1]["run_seconds"] / dask[-1]["run_seconds"])
+    longer = {**smoke, "description": "benchmark: smoke, twenty times the replications"}
+    local, dask, ratio = _backends_side_by_side(longer, 20 * smoke["replications"],
+                                                max(1, rounds // 2))
     print(f"   the same runs, {local[-1]['runs']} of them ({len(ratio)} rounds): processes "
           f"{rate(local):6.1f} runs/s ({statistics.median(m['tasks'] for m in local):.0f} tasks), "
           f"dask {rate(dask):6.1f} runs/s ({statistics.median(m['tasks'] for m in dask):.0f} "

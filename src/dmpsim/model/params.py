@@ -437,15 +437,18 @@ _SECTION_TYPES: dict[str, type] = {}
 
 
 def _section_type(path: str, node: dict[str, Any]) -> type:
-    """A frozen dataclass for one parameter section, its fields typed as the schema says."""
+    """A frozen dataclass for one parameter section, its fields typed as the schema says.
+
+    `path` is the section's dotted-key prefix ("market", "practitioners.freelancer"; "" for the
+    root), the one `_build` uses, so that each section has one type."""
     if path not in _SECTION_TYPES:
         fields = []
         for name, value in node.items():
-            # The paths `_build` asks for: "market", not "root.market".
-            child = name if path == "root" else f"{path}.{name}"
+            child = f"{path}.{name}" if path else name
             kind = value.type if isinstance(value, P) else _section_type(child, value)
             fields.append((name, kind))
-        class_name = "".join(part.title().replace("_", "") for part in path.split(".")) + "Params"
+        class_name = "".join(part.title().replace("_", "")
+                             for part in (path or "root").split(".")) + "Params"
         _SECTION_TYPES[path] = make_dataclass(class_name, fields, frozen=True, slots=True)
     return _SECTION_TYPES[path]
 
@@ -455,14 +458,14 @@ def _build(path: str, node: dict[str, Any], values: dict[str, Any]) -> Any:
     for name, value in node.items():
         key = f"{path}.{name}" if path else name
         kwargs[name] = values[key] if isinstance(value, P) else _build(key, value, values)
-    return _section_type(path or "root", node)(**kwargs)
+    return _section_type(path, node)(**kwargs)
 
 
 def make_section_types() -> None:
     """Make every section's dataclass now (about 15 ms, once per process) rather than in the
     first `build_params`: a worker does it before its first run, so that run's time (which sizes
     a sweep's batches) is what a run costs."""
-    _section_type("root", SCHEMA)
+    _section_type("", SCHEMA)
 
 
 def build_params(values: dict[str, Any]) -> Any:
