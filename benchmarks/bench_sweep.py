@@ -19,8 +19,9 @@ the median of the rounds:
    of the small classroom market) on a `LocalCluster` of 2 workers and on 2 local worker
    processes; runs per second while the runs run (`run_seconds` in the manifest: from the
    workers being ready to the last run written), so that what is compared is what each run
-   costs, not the seconds a cluster takes to start (printed too); then the same runs twenty
-   times over (480), in half as many rounds, where a task's cost is spread over larger batches;
+   costs, not the seconds a cluster takes to start (printed too); then Dask with a fixed batch
+   of 6 runs (two tasks per worker), and the same runs twenty times over (480), in half as many
+   rounds, where a task's cost is spread over larger batches;
 4. the coordinator's peak memory for a sweep of 500 and of 5,000 short runs, and that of
    `mesa.batch_run` for the same runs.
 
@@ -115,7 +116,7 @@ def child_sweep(spec: dict) -> dict:
         started = time.perf_counter()
         path = dmpsim.sweep(experiment, backend=spec.get("backend", "processes"),
                             workers=spec["workers"], out=Path(out) / "sweep", progress=False,
-                            return_path=True)
+                            return_path=True, batch_size=spec.get("batch_size"))
         wall = time.perf_counter() - started
         traced = tracemalloc.get_traced_memory()[1] / 1024**2 if spec.get("tracemalloc") else None
         import pyarrow.parquet as pq
@@ -164,9 +165,9 @@ def child_batch_run(spec: dict) -> dict:
 
 
 def measure(kind: str, experiment: dict | str, replications: int, workers: int,
-            trace: bool = False, backend: str = "processes") -> dict:
+            trace: bool = False, backend: str = "processes", batch_size: int | None = None) -> dict:
     spec = {"kind": kind, "experiment": experiment, "replications": replications,
-            "workers": workers, "tracemalloc": trace, "backend": backend}
+            "workers": workers, "tracemalloc": trace, "backend": backend, "batch_size": batch_size}
     done = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)],
                           capture_output=True, text=True, check=False)
     if done.returncode:
@@ -294,14 +295,15 @@ def against_batch_run(rounds: int, quick: bool) -> None:
           f"{theirs[-1]['peak_rss_mb']:.0f} MB")
 
 
-def _backends_side_by_side(experiment: dict | str, replications: int,
-                           rounds: int) -> tuple[list[dict], list[dict], list[float]]:
-    """Local processes then Dask, 2 workers each, round after round; the ratio of their run
-    phases (Dask's rate over the processes')."""
+def _backends_side_by_side(experiment: dict | str, replications: int, rounds: int,
+                           dask_batch: int | None = None) -> tuple[list[dict], list[dict], list[float]]:
+    """Local processes then Dask (its batches automatic, or of `dask_batch` runs), 2 workers
+    each, round after round; the ratio of their run phases (Dask's rate over the processes')."""
     local, dask, ratio = [], [], []
     for _ in range(rounds):
         local.append(measure("sweep", experiment, replications, workers=2, backend="processes"))
-        dask.append(measure("sweep", experiment, replications, workers=2, backend="dask"))
+        dask.append(measure("sweep", experiment, replications, workers=2, backend="dask",
+                            batch_size=dask_batch))
         ratio.append(local[-1]["run_seconds"] / dask[-1]["run_seconds"])
     return local, dask, ratio
 
@@ -325,6 +327,11 @@ def dask_against_processes(rounds: int) -> None:
           f" dask LocalCluster {statistics.median(m['startup_seconds'] for m in dask):.2f} s; "
           f"whole sweep() call {statistics.median(m['wall'] for m in local):.2f} s against "
           f"{statistics.median(m['wall'] for m in dask):.2f} s")
+    # What docs/sweeps.md advises for a short sweep on Dask: two tasks per worker.
+    batch = max(1, local[-1]["runs"] // (2 * 2))   # the runs over twice the 2 workers
+    _, fixed, fixed_ratio = _backends_side_by_side("smoke", 0, rounds, dask_batch=batch)
+    print(f"   dask with --batch-size {batch} (two tasks per worker): {rate(fixed):6.1f} runs/s; "
+          f"ratio {statistics.median(fixed_ratio):.2f} (each round against processes beside it)")
     # The same short runs, twenty times as many: what a task costs is then spread over batches
     # of about half a second, and the first probes and the last small batches are a small part.
     smoke = tomllib.loads(SMOKE.read_text(encoding="utf-8"))
