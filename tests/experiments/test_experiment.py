@@ -195,7 +195,8 @@ def test_numeric_factors_parse_describe_and_map_themselves():
 # -- seeds ------------------------------------------------------------------------------------
 
 def test_run_seeds_derive_from_experiment_seed_and_identity():
-    expected = int(np.random.SeedSequence(9, spawn_key=(2,)).generate_state(1, np.uint64)[0] >> np.uint64(1))
+    state = np.random.SeedSequence(9, spawn_key=(2,)).generate_state(1, np.uint64)
+    expected = int(state[0] >> np.uint64(1))
     assert run_seed(9, 5, 2, common_random_numbers=True) == expected
     # Common random numbers: replication k shares its seed across design points.
     assert run_seed(9, 0, 2) == run_seed(9, 7, 2) != run_seed(9, 0, 3)
