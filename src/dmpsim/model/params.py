@@ -312,13 +312,18 @@ SCHEMA: dict[str, dict[str, Any]] = {
 }
 
 
+def _dotted(path: str, name: str) -> str:
+    """The dotted key of `name` inside the section at `path` ("" is the root)."""
+    return f"{path}.{name}" if path else name
+
+
 def flat_schema() -> dict[str, P]:
     """Every parameter under its dotted key, e.g. ``procurement.rule``."""
     out: dict[str, P] = {}
 
     def walk(prefix: str, node: dict[str, Any]) -> None:
         for name, value in node.items():
-            key = f"{prefix}.{name}" if prefix else name
+            key = _dotted(prefix, name)
             if isinstance(value, P):
                 out[key] = value
             else:
@@ -444,8 +449,7 @@ def _section_type(path: str, node: dict[str, Any]) -> type:
     if path not in _SECTION_TYPES:
         fields = []
         for name, value in node.items():
-            child = f"{path}.{name}" if path else name
-            kind = value.type if isinstance(value, P) else _section_type(child, value)
+            kind = value.type if isinstance(value, P) else _section_type(_dotted(path, name), value)
             fields.append((name, kind))
         class_name = "".join(part.title().replace("_", "")
                              for part in (path or "root").split(".")) + "Params"
@@ -456,7 +460,7 @@ def _section_type(path: str, node: dict[str, Any]) -> type:
 def _build(path: str, node: dict[str, Any], values: dict[str, Any]) -> Any:
     kwargs = {}
     for name, value in node.items():
-        key = f"{path}.{name}" if path else name
+        key = _dotted(path, name)
         kwargs[name] = values[key] if isinstance(value, P) else _build(key, value, values)
     return _section_type(path, node)(**kwargs)
 
