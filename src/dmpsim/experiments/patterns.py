@@ -123,8 +123,10 @@ def _group_means(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
         compensation = total - before - step
         # An infinite value makes the compensation NaN; pandas drops it to keep the sum infinite.
         compensations[code] = compensation if compensation == compensation else 0.0
-    with np.errstate(invalid="ignore", divide="ignore"):  # a group with no values: NaN
-        return np.array(sums) / counts
+    means = np.array(sums) / np.maximum(counts, 1)
+    # A group with no values is missing: pandas' NaN, not the sign-bit NaN that 0/0 gives.
+    means[counts == 0] = np.nan
+    return means
 
 
 # Careers: each practitioner's last row.
