@@ -312,17 +312,24 @@ def test_patterns_of_random_tables_match_pandas(tables_):
 SUMS_LIKE_PANDAS_3_1 = Version(pd.__version__).release[:2] >= (3, 1)
 
 
+@st.composite
+def grouped_values(draw, specials=(0.1, 0.7, -0.0, math.nan, math.inf)):
+    """Group codes 0..n-1 (sorted or not) and a value for each row."""
+    codes = draw(st.lists(st.integers(0, 4), min_size=1, max_size=80))
+    if draw(st.booleans()):
+        codes = sorted(codes)
+    value = st.one_of(st.floats(-1e6, 1e6), st.integers(-50, 50).map(float),
+                      st.sampled_from(specials))
+    values = np.array(draw(st.lists(value, min_size=len(codes), max_size=len(codes))))
+    return np.unique(codes, return_inverse=True)[1], values
+
+
 @pytest.mark.skipif(not SUMS_LIKE_PANDAS_3_1,
                     reason=f"_group_means follows pandas >= 3.1's sums; this is {pd.__version__}")
 @SETTINGS
-@given(codes=st.lists(st.integers(0, 4), min_size=1, max_size=80), data=st.data())
-def test_group_means_are_pandas_to_the_last_bit(codes, data):
-    if data.draw(st.booleans()):
-        codes = sorted(codes)
-    value = st.one_of(st.floats(-1e6, 1e6), st.integers(-50, 50).map(float),
-                      st.sampled_from([0.1, 0.7, -0.0, math.nan, math.inf]))
-    values = np.array(data.draw(st.lists(value, min_size=len(codes), max_size=len(codes))))
-    codes = np.unique(codes, return_inverse=True)[1]
+@given(grouped_values())
+def test_group_means_are_pandas_to_the_last_bit(grouped):
+    codes, values = grouped
     reference = pd.Series(values).groupby(codes).mean().to_numpy()
     means = patterns._group_means(codes, values)
     np.testing.assert_array_equal(means, reference)
@@ -330,17 +337,12 @@ def test_group_means_are_pandas_to_the_last_bit(codes, data):
 
 
 @SETTINGS
-@given(codes=st.lists(st.integers(0, 4), min_size=1, max_size=80), data=st.data())
-def test_group_means_are_the_means_of_the_groups(codes, data):
+@given(grouped_values(specials=(0.1, 0.7, -0.0, math.nan)))
+def test_group_means_are_the_means_of_the_groups(grouped):
     """Whatever pandas is installed: each group's mean is its exactly rounded mean, up to the
     rounding of a sum of at most 80 terms; missing values are left out, and a group with none
     left is missing."""
-    if data.draw(st.booleans()):
-        codes = sorted(codes)
-    value = st.one_of(st.floats(-1e6, 1e6), st.integers(-50, 50).map(float),
-                      st.sampled_from([0.1, 0.7, -0.0, math.nan]))
-    values = np.array(data.draw(st.lists(value, min_size=len(codes), max_size=len(codes))))
-    codes = np.unique(codes, return_inverse=True)[1]
+    codes, values = grouped
     means = patterns._group_means(codes, values)
     assert len(means) == codes.max() + 1
     for group, mean in enumerate(means):
