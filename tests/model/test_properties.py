@@ -280,6 +280,20 @@ def test_exited_organisations_never_win(values, seed, n_steps):
                     c.id, member.unique_id, c.end_step, member.exited_step)
 
 
+def test_ended_contracts_keep_no_delivery_draws():
+    """A market keeps every contract for its tables: once a process has ended it holds neither
+    the replies' generator nor its pressure chances (memory and garbage-collection time of a
+    large market, issue 10), while running ones that met pressure still do."""
+    market = dmpsim.DMPMarket(rng=5)
+    for _ in range(60):
+        market.step()
+    ended = [c for c in market.all_contracts if c.status != "active"]
+    assert ended and any(c.n_episodes for c in ended)
+    assert all(c.chances is None and c._response_rng is None for c in ended)
+    running = [c for c in market.active_contracts if c.n_episodes]
+    assert running and all(c.chances is not None and c._response_rng is not None
+                           for c in running)
+
 def test_exit_property_is_not_vacuous():
     """The exit-prone scenarios do make organisations exit after winning work."""
     values = {

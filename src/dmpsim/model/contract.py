@@ -103,6 +103,13 @@ class Contract:
             self._response_rng = random.Random(self.response_seed)
         return self._response_rng
 
+    def release_delivery_draws(self) -> None:
+        """Let go of what only delivery reads (the replies' generator, the pressure chances)
+        once the process has ended: a market keeps every contract for its tables, and a
+        generator's state is 2.5 kB."""
+        self._response_rng = None
+        self.chances = None
+
     @property
     def team(self) -> list:
         return [m for m in (self.lead, self.partner, self.freelancer) if m is not None]

@@ -477,7 +477,7 @@ class DMPMarket(mesa.Model):
                 contract.pre_empted += 1
                 self.month["pre_empted"] += 1
 
-    def _pressure_chances(self, contract: Contract) -> tuple[list[tuple[str, float, bool]], ...]:
+    def _pressure_chances(self, contract: Contract) -> tuple[tuple[tuple[str, float, bool], ...], ...]:
         """§7.3: for each phase, the chance of each pressure that can arise in it.
 
         What drives and shields against pressure is the commissioner and the contract as they
@@ -497,7 +497,9 @@ class DMPMarket(mesa.Model):
         for kind, base, phase, control in self.pressure_kinds:
             chance = pressure.pressure_chance(kind, base, situation, pp, gov, mech)
             by_phase[phase].append((kind, chance, control))
-        return by_phase
+        # Tuples of numbers and names only: Python's garbage collector stops tracking them, so
+        # the full collections of a large market do not walk every contract's chances.
+        return tuple(tuple(chances) for chances in by_phase)
 
     def _standing(self, contract: Contract, kind: str) -> tuple[ladder.Standing, float, float]:
         """§7.4: what the team brings to this dispute, with its reputation and craft."""
@@ -747,6 +749,7 @@ class DMPMarket(mesa.Model):
     def _end(self, contract: Contract, status: str) -> None:
         contract.status = status
         contract.end_step = self.steps
+        contract.release_delivery_draws()
         self.c_busy[contract.commissioner.index] = False
         for member in contract.team:
             member.contracts.remove(contract)
