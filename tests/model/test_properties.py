@@ -294,6 +294,7 @@ def test_ended_contracts_keep_no_delivery_draws():
     assert running and all(c.chances is not None and c._response_rng is not None
                            for c in running)
 
+
 def test_exit_property_is_not_vacuous():
     """The exit-prone scenarios do make organisations exit after winning work."""
     values = {
