@@ -1,6 +1,7 @@
 """Helpers shared by test files in several folders (not a test module): where the repository is,
 whether the app extra is installed, the source paper when it is beside the repository, the CLI run
-in-process, and the check that an HTML report is self-contained.
+in-process, the check that an HTML report is self-contained, and the signals of a child process
+started as from a terminal.
 
 Import it as `from support import ...` from any folder under tests/ (tests/conftest.py puts
 tests/ on the path)."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+import signal
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -41,6 +43,18 @@ def load_benchmark(script: str, name: str) -> ModuleType:
     spec.loader.exec_module(module)
     return module
 
+
+
+def as_from_a_terminal(ignored: tuple[int, ...] = ()) -> None:
+    """`preexec_fn` for a child that a test stops with a signal: Ctrl-C (SIGINT) and the
+    terminal's hang-up (SIGHUP) act as they do for a command typed at a terminal, whatever this
+    suite was started from; `ignored` are ignored instead, as `nohup` does.
+
+    A child inherits ignored signals: a suite started in the background of a script (`cmd &`
+    ignores SIGINT) or under `nohup` (SIGHUP) would hand them on, and `dmpsim app` keeps an
+    ignored signal ignored, on purpose."""
+    for sig in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN if sig in ignored else signal.SIG_DFL)
 
 # The paper the model is built from, quoted verbatim in docs/ODD.md and docs/teaching.md. It is
 # not part of the repository; the quote checks skip when it is not beside it.

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 import pytest
-from support import HAS_APP, ROOT, needs_app, paper_text
+from support import HAS_APP, ROOT, as_from_a_terminal, needs_app, paper_text
 
 from dmpsim.app import narrate, views
 from dmpsim.app.levers import (
@@ -547,7 +547,8 @@ def test_serve_prints_the_address_and_stops_on_ctrl_c():
     port = free_port()
     child = subprocess.Popen(
         [sys.executable, "-c", f"import sys; from dmpsim.app import serve; sys.exit(serve(port={port}))"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=as_from_a_terminal)
     try:
         lines = []
         for line in child.stdout:

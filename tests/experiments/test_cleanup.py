@@ -1,7 +1,8 @@
 """Nothing left behind (issue 9): processes, half-written folders, unreadable files, full disks.
 
 - `dmpsim app` ends its Solara server however it is stopped (SIGTERM, SIGHUP, SIGKILL of
-  `dmpsim app`), and the port can be listened on again at once;
+  `dmpsim app`), and the port can be listened on again at once; under `nohup` a hang-up leaves
+  it serving;
 - a sweep coordinator killed with SIGKILL takes its pool workers with it;
 - a truncated or foreign Parquet file in a sweep folder is named, with what to do, by
   `sweep --resume` and `discover`; a finished sweep's tables are read before "nothing left to
@@ -31,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from support import needs_app, run_cli
+from support import as_from_a_terminal, needs_app, run_cli
 
 import dmpsim
 from dmpsim.io.sweep_folder import read_results
@@ -99,6 +100,29 @@ def _listen_at_once(port: int) -> None:
         s.listen()
 
 
+@contextlib.contextmanager
+def _dmpsim_app(port: int, ignored: tuple[int, ...] = ()):
+    """`dmpsim app` started as from a terminal (with `ignored` signals ignored, as `nohup` does),
+    once it serves: (the process, its server's pids). Whatever is left is killed afterwards."""
+    app = subprocess.Popen([sys.executable, "-m", "dmpsim.cli", "app", "--port", str(port)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           preexec_fn=lambda: as_from_a_terminal(ignored))
+    try:
+        for line in app.stdout:
+            if "is at http" in line:
+                break
+        server = children(app.pid)
+        assert server, "no server process"
+        yield app, server
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        for pid in children(app.pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
 @needs_app
 @needs_linux
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP", "SIGKILL"])
@@ -106,14 +130,7 @@ def test_app_server_ends_with_dmpsim_app(how):
     from dmpsim.app.server import free_port, port_is_free
 
     port = free_port()
-    app = subprocess.Popen([sys.executable, "-m", "dmpsim.cli", "app", "--port", str(port)],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        for line in app.stdout:
-            if "is at http" in line:
-                break
-        server = children(app.pid)
-        assert server, "no server process"
+    with _dmpsim_app(port) as (app, server):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as reply:
             assert reply.status == 200          # leaves a connection in TIME_WAIT
         app.send_signal(getattr(signal, how))
@@ -123,13 +140,25 @@ def test_app_server_ends_with_dmpsim_app(how):
         assert not wait_gone(server, 10), f"the server outlived dmpsim app after {how}"
         assert port_is_free(port)
         _listen_at_once(port)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
-        for pid in children(app.pid):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+
+
+@needs_app
+@needs_linux
+def test_app_started_under_nohup_keeps_serving_after_a_hang_up():
+    """`nohup dmpsim app &` ignores SIGHUP: the terminal closing leaves the app serving, and
+    SIGTERM still stops it and its server."""
+    from dmpsim.app.server import free_port
+
+    port = free_port()
+    with _dmpsim_app(port, ignored=(signal.SIGHUP,)) as (app, server):
+        app.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):
+            app.wait(2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as reply:
+            assert reply.status == 200
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(30) == 0
+        assert not wait_gone(server, 10), "the server outlived dmpsim app after SIGTERM"
 
 
 @needs_app
