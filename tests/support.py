@@ -44,7 +44,6 @@ def load_benchmark(script: str, name: str) -> ModuleType:
     return module
 
 
-
 def as_from_a_terminal(ignored: tuple[int, ...] = ()) -> None:
     """`preexec_fn` for a child that a test stops with a signal: Ctrl-C (SIGINT) and the
     terminal's hang-up (SIGHUP) act as they do for a command typed at a terminal, whatever this
@@ -55,6 +54,7 @@ def as_from_a_terminal(ignored: tuple[int, ...] = ()) -> None:
     ignored signal ignored, on purpose."""
     for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN if sig in ignored else signal.SIG_DFL)
+
 
 # The paper the model is built from, quoted verbatim in docs/ODD.md and docs/teaching.md. It is
 # not part of the repository; the quote checks skip when it is not beside it.
