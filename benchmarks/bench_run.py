@@ -13,6 +13,8 @@ Measured in one invocation, so that the ratios compare like with like on a share
    process after a warm-up; CPU time of this process, medians and minima. The aim (issue 10):
    a baseline run in at most half of Boltzmann's time.
 2. `dmpsim.run(...)`: the model plus the tables and the summary a user gets back.
+   The same market with no tenders (`commissioners.commission_rate = 0`) splits a run into its
+   months' fixed cost and its contracts' cost, and sets the latter beside what the aim leaves.
 3. the x10 market (ten times the commissioners and each independent kind) against x1: a ratio of
    at most 10 means cost grows no faster than linearly with the market's size.
 4. whole commands (`benchmarks/commands.py`): `dmpsim --version`, `--help`, `scenarios`,
@@ -68,16 +70,34 @@ def boltzmann(seed: int, steps: int = 240) -> None:
         market.step()
 
 
-def dmp_model(values: dict, seed: int, steps: int) -> None:
+def dmp_model(values: dict, seed: int, steps: int) -> DMPMarket:
     market = DMPMarket(values, rng=seed)
     for _ in range(steps):
         market.step()
+    return market
 
 
 def cpu(fn, *args) -> float:
     start = time.process_time()
     fn(*args)
     return time.process_time() - start
+
+
+def idle(values: dict) -> dict:
+    """The same market with no tenders: what its months cost with no contract to run."""
+    return {**values, "commissioners.commission_rate": 0.0}
+
+
+def per_contract(ours: list[float], theirs: list[float], empty: list[float],
+                 contracts: int) -> str:
+    """Split a run's time into its months' fixed cost and its contracts' cost, and set the
+    latter beside what the aim would leave each contract (ODD §3: every contract's tender,
+    phases and completion are per-contract Python)."""
+    fixed = statistics.median(empty)
+    each = (statistics.median(ours) - fixed) / contracts
+    budget = (AIM_RATIO * statistics.median(theirs) - fixed) / contracts
+    return (f"split: {fixed:.4f} s for the months with no tenders; {contracts} contracts at "
+            f"{each * 1e6:.0f} us each; the aim leaves {budget * 1e6:.0f} us a contract")
 
 
 def describe(label: str, times: list[float]) -> str:
@@ -106,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-commands", action="store_true",
                         help="skip the whole-command timings")
     args = parser.parse_args(argv)
+    for flag, given in (("--repeats", args.repeats), ("--scaled-repeats", args.scaled_repeats)):
+        if given < 1:
+            parser.error(f"{flag} must be at least 1")
 
     values = load_scenario(args.scenario).effective()
     steps = values["run.steps"]
@@ -115,17 +138,23 @@ def main(argv: list[str] | None = None) -> int:
     # Warm-up: imports, caches, the allocator.
     dmp_model(values, args.seed, 24)
     boltzmann(args.seed, 24)
-    ours, theirs, full = [], [], []
+    ours, theirs, full, empty = [], [], [], []
     for i in range(args.repeats):
         ours.append(cpu(dmp_model, values, args.seed + i, steps))
         theirs.append(cpu(boltzmann, args.seed + i))
         full.append(cpu(dmpsim.run, args.scenario, args.seed + i, steps))
+        empty.append(cpu(dmp_model, idle(values), args.seed + i, steps))
+    # Contracts let over the timed runs' seeds, counted outside the timings.
+    contracts = statistics.median(len(dmp_model(values, args.seed + i, steps).all_contracts)
+                                  for i in range(args.repeats))
     print(describe(f"{args.scenario}: model ({steps} months)", ours))
     print(describe("Mesa Boltzmann wealth (100 agents, 240 steps)", theirs))
     print(describe(f"{args.scenario}: dmpsim.run (model, tables, summary)", full))
     ratio = statistics.median(ours) / statistics.median(theirs)
     print(f"model / Boltzmann: {ratio:.2f} (aim <= {AIM_RATIO}: {'met' if ratio <= AIM_RATIO else 'NOT met'})"
           f"; dmpsim.run / Boltzmann: {statistics.median(full) / statistics.median(theirs):.2f}")
+    print(describe(f"{args.scenario} with no tenders: model", empty))
+    print(per_contract(ours, theirs, empty, contracts))
 
     scaled = {**values, **scaled_overrides(args.scenario, SCALE)}
     small, big = [], []
