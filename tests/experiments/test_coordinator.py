@@ -295,6 +295,12 @@ def test_local_worker_processes_freeze_what_they_imported():
         backend.close()
 
 
+def timers(dask_worker=None, dask_scheduler=None) -> dict[str, float]:
+    """Seconds between wake-ups of a Dask server's periodic callbacks, by name."""
+    server = dask_worker if dask_worker is not None else dask_scheduler
+    return {name: pc.callback_time / 1000 for name, pc in server.periodic_callbacks.items()}
+
+
 @needs_dask
 def test_our_local_clusters_workers_freeze_their_imports_and_others_do_not():
     import distributed
@@ -302,13 +308,24 @@ def test_our_local_clusters_workers_freeze_their_imports_and_others_do_not():
     backend = DaskBackend(1, backends_module.simulate)
     try:
         assert all(n > 10_000 for n in backend.client.run(freeze_count).values())
+        # The timers that wake its event loops for a dashboard it does not have wake seldom
+        # (QUIET_LOCAL_CLUSTER): in the workers, in their nannies and in the scheduler.
+        servers = [*backend.client.run(timers).values(),
+                   *backend.client.run(timers, nanny=True).values(),
+                   backend.client.run_on_scheduler(timers)]
+        assert len(servers) == 3
+        for seen in servers:
+            assert seen["tick"] == 1.0 and seen["monitor"] == 5.0
+        assert all(seen["memory_monitor"] == 1.0 for seen in servers[:2])
     finally:
         backend.close()
-    # A cluster of someone else's: its workers may hold objects of their own, left alone.
+    # A cluster of someone else's: its workers may hold objects of their own, left alone, and
+    # its configuration is its own (Dask's default tick, 20 ms).
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         backend = DaskBackend(1, backends_module.simulate, scheduler=cluster.scheduler_address)
         try:
             assert all(n < 10_000 for n in backend.client.run(freeze_count).values())
+            assert all(seen["tick"] == 0.02 for seen in backend.client.run(timers).values())
         finally:
             backend.close()

@@ -268,6 +268,24 @@ class ProcessBackend:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+# Timers of a Dask worker's event loop that wake it while a run holds the GIL, in a cluster of
+# our own, which has no dashboard to show what they gather: each wake-up takes the GIL from the
+# run, and on a small machine the scheduler's and nannies' timers take its cores. Dask's defaults
+# are in brackets; ours are assumptions, checked by `benchmarks/bench_sweep.py` (docs/sweeps.md).
+QUIET_LOCAL_CLUSTER = {
+    # Stack samples for the dashboard's profile (every 10 ms).
+    "distributed.worker.profile.enabled": False,
+    # The event loop's own latency check (20 ms); it warns of a loop blocked past
+    # `distributed.admin.tick.limit` (3 s), which a longer interval still sees.
+    "distributed.admin.tick.interval": "1s",
+    # CPU, memory and network readings for the dashboard (500 ms).
+    "distributed.admin.system-monitor.interval": "5s",
+    # A worker's memory against its limits, read by its nanny (100 ms): a run's memory grows
+    # over months, not within a second.
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 class DaskBackend:
     """A dask.distributed cluster: a `LocalCluster` of single-threaded worker processes, or an
     existing cluster by scheduler address (or a `distributed.Client` / cluster object)."""
@@ -295,10 +313,8 @@ class DaskBackend:
             # contend for the GIL.
             import dask
 
-            # Each worker would sample its threads' stacks every 10 ms, taking the GIL from the
-            # run, for a dashboard profile this cluster (no dashboard) never shows. The workers
-            # take this configuration with them.
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            # The workers take this configuration with them.
+            with dask.config.set(QUIET_LOCAL_CLUSTER):
                 self.cluster = distributed.LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True,
                     dashboard_address=None, silence_logs=logging.ERROR)
