@@ -182,19 +182,28 @@ def test_batches_never_leave_workers_idle_at_the_end(workers, runs, task_seconds
     _, store = drive(backend, experiment)
     every_run_once(store, runs)
     assert max(backend.free_at) - min(backend.free_at) <= RUN + task_seconds + 1e-9
-    # The last tasks are single runs, and no batch holds more than a quarter of what was left.
-    assert all(len(t["runs"]) == 1 for t in backend.log[-workers:])
 
 
 def test_a_short_sweep_goes_in_few_tasks():
-    """The bundled smoke experiment's size (24 runs) on two workers: two probes, then a
-    handful of batches, where a full first window of single runs would make 16 tasks."""
+    """The bundled smoke experiment's size (24 runs) on two workers: two probes, then the 22
+    runs left shared out evenly in two tasks per worker (not 6, 4, 3, 3, 2, 1, 1, 1: eleven
+    tasks in all), and the workers end together."""
     backend = SimulatedCluster(workers=2, window=8, task_seconds=0.01)
     coordinator, store = drive(backend, {**MANY, "replications": 6})
     every_run_once(store, 24)
+    assert [len(t["runs"]) for t in backend.log] == [1, 1, 6, 6, 5, 5]
+    assert coordinator.submitted == 6
+    assert max(backend.free_at) == min(backend.free_at)
+
+
+def test_a_window_filled_in_turn_shrinks_its_batches_as_before():
+    """One task sent at a time (a result back, a slot free) is sized from the runs left, as
+    when every task of a fill was: only a fill of several tasks shares the last runs out."""
+    backend = SimulatedCluster(workers=2, window=8, task_seconds=0.01)
+    coordinator, _ = drive(backend, {**MANY, "replications": 60})
     sizes = [len(t["runs"]) for t in backend.log]
-    assert sizes[:2] == [1, 1] and sizes[2] == 6
-    assert coordinator.submitted == len(sizes) <= 11
+    assert sizes[:9] == [1, 1, 32, 32, 32, 32, 28, 28, 27]
+    assert sizes[-4:] == [1, 1, 1, 1] and sizes[9:] == sorted(sizes[9:], reverse=True)
 
 
 def test_a_fixed_batch_size_fills_the_window_at_once():

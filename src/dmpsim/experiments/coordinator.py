@@ -113,16 +113,40 @@ class Coordinator:
                           exp.scenario, exp.run_values(point, replication), exp.steps,
                           exp.outputs)
 
-    def batch_size(self) -> int:
-        """Runs in the next task."""
+    def batch_size(self, left: int | None = None) -> int:
+        """Runs in the next task, with `left` runs not yet sent (all of them by default)."""
         if self.fixed_batch:
             return self.fixed_batch
         target = getattr(self.backend, "batch_seconds", 0.0)
         if not target or not self.elapsed_runs:
             return 1
+        left = self.unsubmitted if left is None else left
         per_run = self.elapsed_sum / self.elapsed_runs
-        spread = math.ceil(self.unsubmitted / (2 * max(1, self.backend.workers)))
+        spread = math.ceil(left / (2 * max(1, self.backend.workers)))
         return max(1, min(int(target / max(per_run, 1e-6)), spread))
+
+    def batch_sizes(self, slots: int) -> deque[int]:
+        """Runs in each of the next `slots` tasks, sent together to fill the window.
+
+        Each task is sized from the runs its predecessors leave (`batch_size`), until those
+        runs fit in two tasks per worker of the size they would get: then they are shared out
+        evenly among that many tasks. Shrinking each of them in turn instead (6, 4, 3, 3, 2, 1,
+        1, 1 for the 22 runs a short sweep has left after its probes on two workers) sends a
+        series of small tasks at once, each costing a Dask cluster about as much as its runs,
+        where four of 6, 6, 5 and 5 end as much together.
+        """
+        plan: list[int] = []
+        left = self.unsubmitted
+        workers = max(1, self.backend.workers)
+        while len(plan) < slots and left > 0:
+            size = self.batch_size(left)
+            if not self.fixed_batch and size > 1 and left <= 2 * workers * size:
+                tasks = math.ceil(left / size)
+                plan += [left // tasks + (1 if i < left % tasks else 0) for i in range(tasks)]
+                break
+            plan.append(min(size, left))
+            left -= plan[-1]
+        return deque(plan[:slots])
 
     def probing(self) -> bool:
         """Whether only probes may be in flight: the backend batches runs, no batch size is
@@ -150,6 +174,7 @@ class Coordinator:
             # time: the run that kills its worker alone is the culprit, and is recorded as such.
             isolating = bool(suspects) or any(s for _, s in inflight.values())
             limit = 1 if isolating else self.limit()
+            sizes: deque[int] | None = None
             while len(inflight) < limit:
                 if suspects:
                     batch, suspect = [suspects.popleft()], True
@@ -160,7 +185,9 @@ class Coordinator:
                 elif exhausted:
                     break
                 else:
-                    batch = list(itertools.islice(pending, self.batch_size()))
+                    if sizes is None:
+                        sizes = self.batch_sizes(limit - len(inflight))
+                    batch = list(itertools.islice(pending, sizes.popleft() if sizes else self.batch_size()))
                     if not batch:
                         exhausted = True
                         break
