@@ -70,8 +70,10 @@ class Coordinator:
     whose tasks are dear (Dask) does not start with a window full of single runs. Once a run
     has finished, the window fills with batches of as many runs as make about
     `backend.batch_seconds` of work by the runs' mean time so far, but never so many that
-    fewer than two batches per worker are left (the last ones should end together). Everything
-    else -- rows, progress, parts, errors -- is per run, and a row does not depend on its batch.
+    fewer than two batches per worker are left (the last ones should end together); once the
+    runs left fit in two batches per worker, a window filled at once shares them out evenly
+    (`batch_sizes`). Everything else -- rows, progress, parts, errors -- is per run, and a row
+    does not depend on its batch.
     A fixed `batch_size` turns all this off: every task has that many runs from the start.
     """
 
@@ -133,7 +135,7 @@ class Coordinator:
         evenly among that many tasks. Shrinking each of them in turn instead (6, 4, 3, 3, 2, 1,
         1, 1 for the 22 runs a short sweep has left after its probes on two workers) sends a
         series of small tasks at once, each costing a Dask cluster about as much as its runs,
-        where four of 6, 6, 5 and 5 end as much together.
+        where four tasks of 6, 6, 5 and 5 runs end together as well.
         """
         plan: list[int] = []
         left = self.unsubmitted
@@ -187,7 +189,8 @@ class Coordinator:
                 else:
                     if sizes is None:
                         sizes = self.batch_sizes(limit - len(inflight))
-                    batch = list(itertools.islice(pending, sizes.popleft() if sizes else self.batch_size()))
+                    size = sizes.popleft() if sizes else self.batch_size()
+                    batch = list(itertools.islice(pending, size))
                     if not batch:
                         exhausted = True
                         break
