@@ -314,7 +314,7 @@ def timers(dask_worker=None, dask_scheduler=None) -> dict[str, float]:
 def test_our_local_clusters_workers_are_frozen_and_quiet_others_are_left_alone():
     import dask
     import distributed
-    from distributed.utils import parse_timedelta
+    from dask.utils import parse_timedelta
 
     backend = DaskBackend(1, backends_module.simulate)
     try:
