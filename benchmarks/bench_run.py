@@ -77,10 +77,15 @@ def dmp_model(values: dict, seed: int, steps: int) -> DMPMarket:
     return market
 
 
-def cpu(fn, *args) -> float:
+def timed(fn, *args) -> tuple[float, object]:
+    """CPU seconds of `fn(*args)`, and what it returned."""
     start = time.process_time()
-    fn(*args)
-    return time.process_time() - start
+    result = fn(*args)
+    return time.process_time() - start, result
+
+
+def cpu(fn, *args) -> float:
+    return timed(fn, *args)[0]
 
 
 def idle(values: dict) -> dict:
@@ -138,15 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     # Warm-up: imports, caches, the allocator.
     dmp_model(values, args.seed, 24)
     boltzmann(args.seed, 24)
-    ours, theirs, full, empty = [], [], [], []
+    ours, theirs, full, empty, contracts = [], [], [], [], []
     for i in range(args.repeats):
-        ours.append(cpu(dmp_model, values, args.seed + i, steps))
+        seconds, market = timed(dmp_model, values, args.seed + i, steps)
+        ours.append(seconds)
+        contracts.append(len(market.all_contracts))
         theirs.append(cpu(boltzmann, args.seed + i))
         full.append(cpu(dmpsim.run, args.scenario, args.seed + i, steps))
         empty.append(cpu(dmp_model, idle(values), args.seed + i, steps))
-    # Contracts let over the timed runs' seeds, counted outside the timings.
-    contracts = statistics.median(len(dmp_model(values, args.seed + i, steps).all_contracts)
-                                  for i in range(args.repeats))
     print(describe(f"{args.scenario}: model ({steps} months)", ours))
     print(describe("Mesa Boltzmann wealth (100 agents, 240 steps)", theirs))
     print(describe(f"{args.scenario}: dmpsim.run (model, tables, summary)", full))
@@ -154,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model / Boltzmann: {ratio:.2f} (aim <= {AIM_RATIO}: {'met' if ratio <= AIM_RATIO else 'NOT met'})"
           f"; dmpsim.run / Boltzmann: {statistics.median(full) / statistics.median(theirs):.2f}")
     print(describe(f"{args.scenario} with no tenders: model", empty))
-    print(per_contract(ours, theirs, empty, contracts))
+    print(per_contract(ours, theirs, empty, statistics.median(contracts)))
 
     scaled = {**values, **scaled_overrides(args.scenario, SCALE)}
     small, big = [], []

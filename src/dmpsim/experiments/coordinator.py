@@ -142,7 +142,7 @@ class Coordinator:
         workers = max(1, self.backend.workers)
         while len(plan) < slots and left > 0:
             size = self.batch_size(left)
-            if not self.fixed_batch and size > 1 and left <= 2 * workers * size:
+            if not self.fixed_batch and left <= 2 * workers * size:
                 tasks = math.ceil(left / size)
                 plan += [left // tasks + (1 if i < left % tasks else 0) for i in range(tasks)]
                 break
