@@ -94,7 +94,7 @@ class DMPMarket(mesa.Model):
         self.pressure_kinds = [(kind, getattr(self.p.pressure, kind), PHASE_OF_PRESSURE[kind],
                                 kind in CONTROL_PRESSURES) for kind in PRESSURE_TYPES
                                if kind == "method" or getattr(self.mech, PRESSURE_SWITCH[kind])]
-        self.streams = Streams(seed)
+        self.streams = Streams(seed, commissioners=self.p.market.n_commissioners)
         self.confidence = self.p.confidence.initial
         self.pool = 0.0
         self.next_contract_id = 0

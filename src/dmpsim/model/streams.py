@@ -49,7 +49,7 @@ def root_sequence(seed: int | np.random.Generator | None) -> np.random.SeedSeque
 class Streams:
     """The run's streams by purpose, and per-commissioner streams for its processes."""
 
-    def __init__(self, seed: int | np.random.Generator | None) -> None:
+    def __init__(self, seed: int | np.random.Generator | None, commissioners: int = 0) -> None:
         root = root_sequence(seed)
         children = dict(zip((*PURPOSES, "per_commissioner"), root.spawn(len(PURPOSES) + 1),
                             strict=True))
@@ -57,26 +57,115 @@ class Streams:
         self.procurement = Stream.from_sequence(children["procurement"])
         self.market = Stream.from_sequence(children["market"])
         self._per_body = children["per_commissioner"]
+        # Nearly every commissioner signs a contract in a 20-year run: the seeds of all their
+        # streams are hashed at once, here, and each generator is made at its first contract.
+        self._body_seeds = grandchild_seeds(self._per_body, commissioners, 3)
 
     def for_commissioner(self, index: int) -> tuple[random.Random, random.Random, random.Random]:
         """The (pressure, responses, discovery) scalar streams of the commissioner at `index`.
 
-        The same streams as the `index`-th child of the per-commissioner sequence would give
-        (numpy's `SeedSequence.spawn` names children by their index), made only when that
-        commissioner first signs a contract: most never do in a short run, and seeding three
-        generators for each of them up front was a tenth of a run's cost.
+        The same streams as the grandchildren (index, 0..2) of the per-commissioner sequence
+        would give through numpy's `SeedSequence` (which names children by their index), read
+        through `random.Random` as every scalar stream is.
         """
-        # The grandchildren (index, 0..2) of the per-commissioner sequence, named directly
-        # rather than spawned through the child: the same sequences, a third of the cost.
-        parent = self._per_body
-        pressure, responses, discovery = (
-            scalar_stream(np.random.SeedSequence(parent.entropy,
-                                                 spawn_key=(*parent.spawn_key, index, purpose),
-                                                 pool_size=parent.pool_size))
-            for purpose in range(3))
+        if index >= len(self._body_seeds):
+            # A commissioner beyond those counted at the start: its own row, hashed alone.
+            seeds = grandchild_seeds(self._per_body, 1, 3, first=index)[0]
+        else:
+            seeds = self._body_seeds[index]
+        pressure, responses, discovery = (random.Random(seed) for seed in seeds)
         return pressure, responses, discovery
 
 
 def scalar_stream(sequence: np.random.SeedSequence) -> random.Random:
     state = sequence.generate_state(4, dtype=np.uint64)
     return random.Random(int.from_bytes(state.tobytes(), "little"))
+
+
+# numpy's SeedSequence hash (O'Neill's seed_seq mixing, numpy/random/bit_generator.pyx), on many
+# sequences at once: numpy hashes one sequence per call, at about 25 microseconds a stream
+# (most of it the call, not the hash), and a run makes three streams for each commissioner.
+# `tests/model/test_streams.py` checks every step against numpy's own SeedSequence.
+_MASK32 = 0xFFFF_FFFF
+_INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
+_INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
+_MIX_MULT_L, _MIX_MULT_R = 0xCA01F9DD, 0x4973F715
+_XSHIFT = np.uint32(16)
+
+
+def _uint32_words(value: int) -> list[int]:
+    """A whole number as numpy's SeedSequence reads it: 32-bit words, least significant first."""
+    words = [value & _MASK32]
+    value >>= 32
+    while value:
+        words.append(value & _MASK32)
+        value >>= 32
+    return words
+
+
+def grandchild_seeds(parent: np.random.SeedSequence, children: int, per_child: int,
+                     first: int = 0) -> list[tuple[int, ...]]:
+    """The seeds of `scalar_stream` for the grandchildren (i, j) of `parent`, i from `first` to
+    `first + children - 1` and j below `per_child`: row i - first holds those of child i.
+
+    The same numbers as `scalar_stream(SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key,
+    i, j), pool_size=parent.pool_size))`, hashed for every (i, j) at once.
+    """
+    if children <= 0:
+        return []
+    if not isinstance(parent.entropy, int) or first + children > 2**32 or per_child > 2**32:
+        raise ValueError("grandchild_seeds needs a whole-number entropy and keys below 2**32")
+    pool_size = parent.pool_size
+    run_words = _uint32_words(parent.entropy)
+    # A spawn key follows the run entropy, padded to the pool size so that the two do not collide.
+    run_words += [0] * max(0, pool_size - len(run_words))
+    fixed = run_words + [w for key in parent.spawn_key for w in _uint32_words(int(key))]
+    child, purpose = np.meshgrid(np.arange(first, first + children, dtype=np.uint32),
+                                 np.arange(per_child, dtype=np.uint32), indexing="ij")
+    rows = child.size
+    entropy = [np.full(rows, w, dtype=np.uint32) for w in fixed] + [child.ravel(), purpose.ravel()]
+    pool = _mix_entropy(entropy, pool_size)
+    state = _generate_state(pool, 8)  # generate_state(4, np.uint64), as scalar_stream asks
+    # As numpy turns 32-bit words into 64-bit ones, and as scalar_stream reads their bytes.
+    wide = np.ascontiguousarray(np.stack(state, axis=1).astype("<u4")).view("<u8").astype(np.uint64)
+    seeds = [int.from_bytes(row.tobytes(), "little") for row in wide]
+    return [tuple(seeds[i * per_child:(i + 1) * per_child]) for i in range(children)]
+
+
+def _mix_entropy(entropy: list[np.ndarray], pool_size: int) -> list[np.ndarray]:
+    hash_const = _INIT_A
+
+    def hashmix(value: np.ndarray) -> np.ndarray:
+        nonlocal hash_const
+        value = value ^ np.uint32(hash_const)
+        hash_const = (hash_const * _MULT_A) & _MASK32
+        value = value * np.uint32(hash_const)
+        return value ^ (value >> _XSHIFT)
+
+    def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        result = np.uint32(_MIX_MULT_L) * x - np.uint32(_MIX_MULT_R) * y
+        return result ^ (result >> _XSHIFT)
+
+    zeros = np.zeros_like(entropy[0])
+    pool = [hashmix(entropy[i] if i < len(entropy) else zeros) for i in range(pool_size)]
+    # Every word of the pool mixed with every other, so that late words change early ones.
+    for src in range(pool_size):
+        for dst in range(pool_size):
+            if src != dst:
+                pool[dst] = mix(pool[dst], hashmix(pool[src]))
+    # Entropy beyond the pool mixed into every word of it.
+    for src in range(pool_size, len(entropy)):
+        for dst in range(pool_size):
+            pool[dst] = mix(pool[dst], hashmix(entropy[src]))
+    return pool
+
+
+def _generate_state(pool: list[np.ndarray], n_words: int) -> list[np.ndarray]:
+    hash_const = _INIT_B
+    words = []
+    for i in range(n_words):
+        value = pool[i % len(pool)] ^ np.uint32(hash_const)
+        hash_const = (hash_const * _MULT_B) & _MASK32
+        value = value * np.uint32(hash_const)
+        words.append(value ^ (value >> _XSHIFT))
+    return words
