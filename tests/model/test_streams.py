@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 import pytest
 
 from dmpsim.model.streams import Streams, grandchild_seeds, root_sequence, scalar_stream
 
 
-def numpy_grandchild(parent: np.random.SeedSequence, child: int, purpose: int) -> random.Random:
-    """The stream as numpy itself would seed it: one SeedSequence per grandchild."""
-    return scalar_stream(np.random.SeedSequence(parent.entropy,
-                                                spawn_key=(*parent.spawn_key, child, purpose),
-                                                pool_size=parent.pool_size))
+def numpy_sequence(parent: np.random.SeedSequence, child: int,
+                   purpose: int) -> np.random.SeedSequence:
+    """The grandchild (child, purpose) as numpy itself names it: one SeedSequence each."""
+    return np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, child, purpose),
+                                  pool_size=parent.pool_size)
 
 
 def numpy_seed(parent: np.random.SeedSequence, child: int, purpose: int) -> int:
-    state = np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, child, purpose),
-                                   pool_size=parent.pool_size).generate_state(4, dtype=np.uint64)
+    state = numpy_sequence(parent, child, purpose).generate_state(4, dtype=np.uint64)
     return int.from_bytes(state.tobytes(), "little")
 
 
@@ -48,7 +45,7 @@ def test_commissioners_streams_draw_what_numpys_sequences_give(seed):
     for index in (0, 4, 5, 300):  # counted at the start, and beyond
         own = streams.for_commissioner(index)
         for purpose, stream in enumerate(own):
-            expected = numpy_grandchild(parent, index, purpose)
+            expected = scalar_stream(numpy_sequence(parent, index, purpose))
             assert [stream.random() for _ in range(5)] == [expected.random() for _ in range(5)]
 
 

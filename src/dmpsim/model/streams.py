@@ -132,15 +132,22 @@ def grandchild_seeds(parent: np.random.SeedSequence, children: int, per_child: i
     return [tuple(seeds[i * per_child:(i + 1) * per_child]) for i in range(children)]
 
 
-def _mix_entropy(entropy: list[np.ndarray], pool_size: int) -> list[np.ndarray]:
-    hash_const = _INIT_A
+class _Hash:
+    """One of numpy's two hash functions: the value mixed with a constant that moves on with
+    each use (`hashmix` when mixing the entropy in, and again when drawing the state out)."""
 
-    def hashmix(value: np.ndarray) -> np.ndarray:
-        nonlocal hash_const
-        value = value ^ np.uint32(hash_const)
-        hash_const = (hash_const * _MULT_A) & _MASK32
-        value = value * np.uint32(hash_const)
+    def __init__(self, init: int, mult: int) -> None:
+        self.const, self.mult = init, mult
+
+    def __call__(self, value: np.ndarray) -> np.ndarray:
+        value = value ^ np.uint32(self.const)
+        self.const = (self.const * self.mult) & _MASK32
+        value = value * np.uint32(self.const)
         return value ^ (value >> _XSHIFT)
+
+
+def _mix_entropy(entropy: list[np.ndarray], pool_size: int) -> list[np.ndarray]:
+    hashmix = _Hash(_INIT_A, _MULT_A)
 
     def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         result = np.uint32(_MIX_MULT_L) * x - np.uint32(_MIX_MULT_R) * y
@@ -161,11 +168,5 @@ def _mix_entropy(entropy: list[np.ndarray], pool_size: int) -> list[np.ndarray]:
 
 
 def _generate_state(pool: list[np.ndarray], n_words: int) -> list[np.ndarray]:
-    hash_const = _INIT_B
-    words = []
-    for i in range(n_words):
-        value = pool[i % len(pool)] ^ np.uint32(hash_const)
-        hash_const = (hash_const * _MULT_B) & _MASK32
-        value = value * np.uint32(hash_const)
-        words.append(value ^ (value >> _XSHIFT))
-    return words
+    draw = _Hash(_INIT_B, _MULT_B)
+    return [draw(pool[i % len(pool)]) for i in range(n_words)]
