@@ -43,6 +43,12 @@ from dmpsim.experiments.scenario import load_scenario  # noqa: E402
 from dmpsim.model import DMPMarket  # noqa: E402
 from dmpsim.model.params import INDEPENDENT_KINDS  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from commands import report, time_commands  # noqa: E402
+from reference import boltzmann, on_issue_machine  # noqa: E402
+
+ISSUE_MODEL_SECONDS = 0.26  # a baseline run on issue 10's machine when the issue was filed
+
 AIM_RATIO = 0.5  # a baseline run in at most half of Boltzmann's time
 SCALE = 10
 
@@ -55,19 +61,6 @@ def scaled_overrides(scenario: str, scale: int) -> dict[str, int]:
         key = f"practitioners.{kind}.count"
         out[key] = values[key] * scale
     return out
-
-
-def boltzmann(seed: int, steps: int = 240) -> None:
-    """Mesa's Boltzmann wealth example, 100 agents on a 10x10 grid, as its own app runs it."""
-    from mesa.examples.basic.boltzmann_wealth_model import model as example
-
-    if hasattr(example, "BoltzmannScenario"):  # Mesa >= 3.5: parameters in a Scenario
-        market = example.BoltzmannWealth(example.BoltzmannScenario(n=100, width=10, height=10,
-                                                                   rng=seed))
-    else:
-        market = example.BoltzmannWealth(n=100, width=10, height=10, seed=seed)
-    for _ in range(steps):
-        market.step()
 
 
 def dmp_model(values: dict, seed: int, steps: int) -> DMPMarket:
@@ -157,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio = statistics.median(ours) / statistics.median(theirs)
     print(f"model / Boltzmann: {ratio:.2f} (aim <= {AIM_RATIO}: {'met' if ratio <= AIM_RATIO else 'NOT met'})"
           f"; dmpsim.run / Boltzmann: {statistics.median(full) / statistics.median(theirs):.2f}")
+    print(f"on issue 10's machine (Boltzmann 0.10 s; benchmarks/reference.py) the model would take "
+          f"{on_issue_machine(statistics.median(ours), statistics.median(theirs)):.3f} s "
+          f"(the issue measured {ISSUE_MODEL_SECONDS} s; the aim is 0.050 s)")
     print(describe(f"{args.scenario} with no tenders: model", empty))
     print(per_contract(ours, theirs, empty, statistics.median(contracts)))
 
@@ -170,13 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"x{SCALE} / x1: {growth:.2f} (linear or better: {'yes' if growth <= SCALE else 'NO'})")
 
     if not args.no_commands:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from commands import time_commands
-
         print("\nwhole commands (median of runs after a warm-up; limit from issue 10):")
-        for label, seconds, limit in time_commands(repeats=args.repeats):
-            verdict = "met" if seconds <= limit else "NOT met"
-            print(f"  {label:<44} {seconds:6.2f} s   (limit {limit:.1f} s: {verdict})")
+        print(report(time_commands(repeats=args.repeats), statistics.median(theirs)))
 
     if args.profile:
         profile(args.scenario, args.seed, steps)
