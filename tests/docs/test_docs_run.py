@@ -273,7 +273,7 @@ def _env(doc: Path, shim_dir: Path) -> dict[str, str]:
 def _sandbox(tmp_path: Path) -> tuple[Path, Path, Path]:
     box = tmp_path / "project"
     box.mkdir()
-    for name in ("scenarios", "experiments"):
+    for name in ("scenarios", "experiments", "benchmarks"):
         shutil.copytree(ROOT / name, box / name)
     (box / ".venv").symlink_to(VENV_BIN.parent, target_is_directory=True)
     shim = tmp_path / "shim"
