@@ -192,6 +192,10 @@ def test_views_are_safe_while_another_thread_steps_the_model():
                     plot.render(model)
                     readout_html(model)
                     eventlog_html(model)
+                # A lock is not fair: taken again at once, it starved the stepping thread, and
+                # the 60 months took 20-60 s. The app renders when a month is shown, not in a
+                # loop; a pause lets a step in between any two renders, as there.
+                time.sleep(0.002)
     finally:
         stop.set()
         thread.join(60)
