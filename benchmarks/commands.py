@@ -104,9 +104,9 @@ def report(rows: list[tuple[str, float, float | None]], boltzmann_here: float | 
         if limit is not None:
             line += f"   (limit {limit:.1f} s: {'met' if seconds <= limit else 'NOT met'})"
         lines.append(line)
-    seconds = {label: median for label, median, _ in rows}
-    if MESA_FLOOR[0] in seconds and RUN in seconds:
-        lines.append(f"  {RUN} beyond importing Mesa: {seconds[RUN] - seconds[MESA_FLOOR[0]]:.2f} s")
+    medians = {label: median for label, median, _ in rows}
+    if MESA_FLOOR[0] in medians and RUN in medians:
+        lines.append(f"  {RUN} beyond importing Mesa: {medians[RUN] - medians[MESA_FLOOR[0]]:.2f} s")
     return "\n".join(lines)
 
 
